@@ -1,0 +1,29 @@
+import fp from 'fastify-plugin'
+import type { CandleStore } from '../src/store/candle-store.js'
+import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
+import { MEMORY_PATH } from '../src/store/duckdb-database.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    store: DuckDbCandleStore
+  }
+}
+
+export interface StorePluginOptions {
+  /** Use this store instead of opening one (tests, subcommands); the app will not close it. */
+  store?: DuckDbCandleStore
+}
+
+/** Opens the DuckDB candle store (running migrations) and closes it after everything else. */
+export default fp<StorePluginOptions>(async (app, opts) => {
+  const { STORAGE, DUCKDB, THREADS } = app.config
+  const store = opts.store ?? await DuckDbCandleStore.open({
+    path: STORAGE === 'memory' ? MEMORY_PATH : DUCKDB,
+    threads: THREADS
+  })
+  app.log.info({ path: store.path, engine: store.engineVersion }, 'candle store ready')
+  app.decorate('store', store)
+  if (opts.store === undefined) app.addHook('onClose', async () => { await store.close() })
+}, { name: 'store', dependencies: ['config'] })
+
+export type { CandleStore }

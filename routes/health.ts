@@ -1,0 +1,52 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ErrorResponse, HealthResponse, ReadyResponse } from '../src/http/api-schemas.js'
+
+const PING_TIMEOUT_MS = 2000
+
+/** Liveness for probes and the front end's health page, and readiness for load balancers. */
+const health: FastifyPluginAsyncTypebox = async (app) => {
+  const storeAnswers = async (): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS) })
+    try {
+      return await Promise.race([app.store.ping().then(() => true, () => false), timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  const schema = {
+    tags: ['health'],
+    summary: 'Liveness: the store answers and live ingestion is not stale',
+    description: '200 with status "ok"; 503 with status "error" and a details list when the store does not answer, a live symbol has had no message for 3 intervals, or the exchange stream has been down for over 2 minutes.',
+    response: { 200: HealthResponse, 503: HealthResponse }
+  }
+  for (const url of ['/healthz', '/api/healthz']) {
+    app.get(url, { schema }, async (_request, reply) => {
+      const duckdbOk = await storeAnswers()
+      const { live, issues } = app.ingest.health()
+      const details = duckdbOk ? issues : [{ issue: 'duckdb_unavailable' }, ...issues]
+      const body = {
+        status: details.length === 0 ? 'ok' : 'error',
+        duckdb: duckdbOk ? 'ready' : 'error',
+        uptimeSec: Math.round((Date.now() - app.startedAt) / 100) / 10,
+        live,
+        ...(details.length === 0 ? {} : { details })
+      }
+      return reply.code(details.length === 0 ? 200 : 503).send(body)
+    })
+  }
+
+  app.get('/readyz', {
+    schema: {
+      tags: ['health'],
+      summary: 'Readiness: migrations ran and the store answers',
+      response: { 200: ReadyResponse, 503: ReadyResponse, 500: ErrorResponse }
+    }
+  }, async (_request, reply) => {
+    if (!(await storeAnswers())) return reply.code(503).send({ status: 'not_ready', reason: 'the candle store does not answer' })
+    return { status: 'ready' }
+  })
+}
+
+export default health

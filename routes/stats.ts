@@ -1,0 +1,21 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { StatsResponse } from '../src/http/api-schemas.js'
+
+/** The seed's runtime metrics, plus cache and ingestion counters. */
+const stats: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/stats', {
+    schema: { tags: ['meta'], summary: 'Runtime metrics (seed shape)', response: { 200: StatsResponse } }
+  }, async () => {
+    const cache = app.marketData.cache
+    return {
+      uptime_seconds: (Date.now() - app.startedAt) / 1000,
+      threads: app.config.THREADS,
+      backend_active: await app.store.ping().then(() => true, () => false),
+      ...app.ingest.gauges(),
+      routes: app.routeLatency.snapshot(),
+      cache: { entries: cache.size, hits: cache.hits, misses: cache.misses }
+    }
+  })
+}
+
+export default stats

@@ -1,0 +1,63 @@
+// buildApp(config): the whole service as a Fastify instance, ready for listen() or inject().
+// Plugins first (each decorates the instance with one concern), then one route plugin per resource.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import configPlugin from '../plugins/config.js'
+import corsPlugin from '../plugins/cors.js'
+import errorsPlugin from '../plugins/errors.js'
+import ingestPlugin from '../plugins/ingest.js'
+import marketDataPlugin from '../plugins/market-data.js'
+import metricsPlugin from '../plugins/metrics.js'
+import storePlugin from '../plugins/store.js'
+import candlesRoutes from '../routes/candles.js'
+import healthRoutes from '../routes/health.js'
+import intervalsRoutes from '../routes/intervals.js'
+import statsRoutes from '../routes/stats.js'
+import symbolsRoutes from '../routes/symbols.js'
+import versionRoutes from '../routes/version.js'
+import type { Config } from './config.js'
+import type { DuckDbCandleStore } from './store/duckdb-candle-store.js'
+
+export interface BuildOptions {
+  /** Logger settings; defaults to LOG_LEVEL, pretty-printed only on a TTY. */
+  logger?: FastifyServerOptions['logger']
+  /** Share an already open store instead of opening one from the config. */
+  store?: DuckDbCandleStore
+}
+
+export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
+  return {
+    level: config.LOG_LEVEL,
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
+    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {})
+  }
+}
+
+export async function buildApp (config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? loggerOptions(config),
+    // The API takes no request bodies.
+    bodyLimit: 4096,
+    requestTimeout: 30_000,
+    // Longer than the 60 s idle timeout of common load balancers, so they close first.
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  await app.register(configPlugin, { config })
+  await app.register(errorsPlugin)
+  await app.register(metricsPlugin)
+  await app.register(corsPlugin)
+  await app.register(storePlugin, { store: opts.store })
+  await app.register(ingestPlugin)
+  await app.register(marketDataPlugin)
+
+  await app.register(healthRoutes)
+  await app.register(versionRoutes)
+  await app.register(statsRoutes)
+  await app.register(symbolsRoutes)
+  await app.register(intervalsRoutes)
+  await app.register(candlesRoutes)
+  return app
+}

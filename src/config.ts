@@ -1,0 +1,325 @@
+// Every setting of the service in one TypeBox schema, and the merging of its four sources:
+// built-in defaults < .env file < environment < command-line flags (later wins).
+//
+// Each source is parsed strictly on its own first, so an error names where the bad value came
+// from; the typed layers are then merged and checked by env-schema, the engine behind
+// @fastify/env, which plugins/config.ts registers with the same result.
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parseEnv } from 'node:util'
+import envSchema from 'env-schema'
+import { Type, type Static, type TSchema } from 'typebox'
+import { parseBoolean } from './domain/boolean-words.js'
+import { INTERVALS, isInterval } from './domain/intervals.js'
+import { normalizeSymbol } from './domain/symbols.js'
+import { parseDuration } from './domain/time.js'
+
+const ms = (description: string, def: number, minimum = 1) =>
+  Type.Integer({ minimum, maximum: 2_147_483_647, default: def, description })
+
+export const ConfigSchema = Type.Object({
+  LIVE: Type.Boolean({ default: true, description: 'Ingest live candles from the exchange: catch-up, kline streams, gap repair' }),
+  STORAGE: Type.Enum(['duck', 'memory'], { default: 'duck', description: 'Candle store: a DuckDB file (duck) or an in-memory DuckDB (memory)' }),
+  DUCKDB: Type.String({ minLength: 1, default: 'data/market.duckdb', description: 'DuckDB file path; parent directories are created' }),
+  EXCHANGE: Type.Enum(['binance', 'simulator'], { default: 'binance', description: 'Upstream exchange: binance, or the built-in Binance simulator (offline)' }),
+  BINANCE_REST_URL: Type.String({ default: 'https://api.binance.com', description: 'Binance REST base URL (no trailing slash)' }),
+  BINANCE_WS_URL: Type.String({ default: 'wss://stream.binance.com:9443', description: 'Binance WebSocket stream base URL' }),
+  LIVE_SYMBOLS: Type.Array(Type.String(), { default: ['BTCUSDT', 'ETHUSDT'], description: 'Comma list of symbols ingested live' }),
+  LIVE_INTERVALS: Type.Array(Type.String(), { default: ['1m'], description: 'Comma list of intervals pushed on /ws to clients that never subscribe (subscribers may ask for any interval)' }),
+  LIVE_LOOKBACK: Type.String({ default: '1d', description: 'History fetched for a live symbol with no stored candles, e.g. 90m, 3d' }),
+  LOG_LEVEL: Type.Enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'], { default: 'info', description: 'Log level' }),
+  HTTP_CORS_ENABLE: Type.Boolean({ default: false, description: 'Send CORS headers and answer preflight OPTIONS requests' }),
+  HTTP_CORS_ORIGIN: Type.Array(Type.String(), { default: [], description: 'Comma list of allowed origins: exact origins, * or patterns like https://*.example.com' }),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0', description: 'Address to listen on' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP and WebSocket port (0 picks a free port)' }),
+  THREADS: Type.Integer({ minimum: 1, maximum: 256, default: 1, description: 'DuckDB worker threads' }),
+  HTTP_DEFAULT_LIMIT: Type.Integer({ minimum: 1, maximum: 100_000, default: 600, description: 'Candles returned when a request gives no limit' }),
+  HTTP_MAX_LIMIT: Type.Integer({ minimum: 1, maximum: 100_000, default: 5000, description: 'Largest limit served; larger requests are clamped to it' }),
+  WS_PING_PERIOD_MS: ms('Interval between WebSocket pings to clients', 30_000),
+  WS_PONG_TIMEOUT_MS: ms('Close a client that has not answered a ping for this long', 75_000),
+  WS_SEND_QUEUE_MAX_MSGS: ms('Most messages queued for one WebSocket client before it is closed', 500),
+  WS_SEND_QUEUE_MAX_BYTES: ms('Most bytes queued for one WebSocket client before it is closed', 15_728_640),
+  WS_STALL_TIMEOUT_MS: ms('Close a WebSocket client whose queue has not drained for this long', 20_000),
+  WS_EMIT_PARTIALS: Type.Boolean({ default: true, description: 'Push forming (partial) candles on /ws' }),
+  WS_PARTIAL_THROTTLE_MS: ms('Minimum gap between partials of one topic (0 sends every update)', 0, 0)
+})
+
+export type Config = Static<typeof ConfigSchema>
+export type SettingName = keyof Config
+
+/** Spellings accepted for compatibility: the seed's compose files and the original service. */
+const ALIASES: Record<string, SettingName> = {
+  CORS_ENABLE: 'HTTP_CORS_ENABLE',
+  CORS_ORIGIN: 'HTTP_CORS_ORIGIN',
+  DUCKDB_PATH: 'DUCKDB'
+}
+
+const PROPERTIES = ConfigSchema.properties as unknown as Record<SettingName, TSchema & Record<string, unknown>>
+export const SETTING_NAMES = Object.keys(PROPERTIES) as SettingName[]
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Validates one element of a comma list; returns the normalised element or an error. */
+type ItemRule = (item: string) => { value: string } | { error: string }
+
+const ORIGIN_RE = /^(\*|https?:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?)$/i
+
+const ITEM_RULES: Partial<Record<SettingName, ItemRule>> = {
+  LIVE_SYMBOLS: (item) => {
+    const s = normalizeSymbol(item)
+    return s === undefined ? { error: `"${item}" is not a symbol (letters and digits, e.g. BTCUSDT)` } : { value: s }
+  },
+  LIVE_INTERVALS: (item) =>
+    isInterval(item) ? { value: item } : { error: `"${item}" is not an interval; allowed: ${INTERVALS.join(', ')}` },
+  HTTP_CORS_ORIGIN: (item) =>
+    ORIGIN_RE.test(item)
+      ? { value: item.replace(/\/$/, '') }
+      : { error: `"${item}" is not an origin; use http(s)://host[:port], * or https://*.example.com` }
+}
+
+/** Extra checks for string settings, beyond the schema. */
+const STRING_RULES: Partial<Record<SettingName, (v: string) => string | undefined>> = {
+  LIVE_LOOKBACK: (v) => parseDuration(v) === undefined ? 'must be a duration such as 90m, 12h, 3d or 2w' : undefined,
+  BINANCE_REST_URL: (v) => /^https?:\/\/[^/\s]+(\/[^\s]*[^/\s])?$/.test(v) ? undefined : 'must be an http(s) URL without a trailing slash',
+  BINANCE_WS_URL: (v) => /^wss?:\/\/[^/\s]+(\/[^\s]*[^/\s])?$/.test(v) ? undefined : 'must be a ws(s) URL without a trailing slash'
+}
+
+function describeAllowed (name: SettingName): string {
+  const p = PROPERTIES[name]
+  if (p.type === 'boolean') return 'must be one of 1, 0, true, false, yes, no, on, off'
+  if (p.type === 'integer') return `must be an integer from ${p.minimum as number} to ${p.maximum as number}`
+  if (Array.isArray(p.enum)) return `must be one of: ${(p.enum as string[]).join(', ')}`
+  return 'is invalid'
+}
+
+/** Where a value came from, for error messages. */
+interface Source { flag?: string, file?: string }
+
+function where (name: SettingName, src: Source): string {
+  if (src.flag !== undefined) return `${src.flag} (${name})`
+  if (src.file !== undefined) return `${name} in ${src.file}`
+  return name
+}
+
+/** Parses one raw text value of a setting into its typed form, or throws a one-line error. */
+export function parseSetting (name: SettingName, raw: string, src: Source = {}): unknown {
+  const p = PROPERTIES[name]
+  const fail = (why: string): never => {
+    throw new ConfigError(`invalid value "${raw}" for ${where(name, src)}: ${why}`)
+  }
+  const text = raw.trim()
+  if (p.type === 'boolean') {
+    return parseBoolean(text) ?? fail(describeAllowed(name))
+  }
+  if (p.type === 'integer') {
+    if (!/^[+-]?\d+$/.test(text)) fail(describeAllowed(name))
+    const n = Number(text)
+    if (n < (p.minimum as number) || n > (p.maximum as number)) fail(describeAllowed(name))
+    return n
+  }
+  if (Array.isArray(p.enum)) {
+    const v = text.toLowerCase()
+    return (p.enum as string[]).includes(v) ? v : fail(describeAllowed(name))
+  }
+  if (p.type === 'array') {
+    const rule = ITEM_RULES[name]
+    const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '')
+    const out: string[] = []
+    for (const item of items) {
+      const r = rule === undefined ? { value: item } : rule(item)
+      if ('error' in r) fail(r.error)
+      else if (!out.includes(r.value)) out.push(r.value)
+    }
+    return out
+  }
+  if (text === '' && (p.minLength as number | undefined) !== undefined) fail('must not be empty')
+  const why = STRING_RULES[name]?.(text)
+  if (why !== undefined) fail(why)
+  return text
+}
+
+/** Flag spelling to setting name: `--http.cors.enable`, `--http-cors-enable` → HTTP_CORS_ENABLE. */
+export function flagToKey (flag: string): string {
+  return flag.replace(/^--?/, '').replace(/[.-]/g, '_').toUpperCase()
+}
+
+export function keyToFlag (key: string): string {
+  return `--${key.toLowerCase().replace(/_/g, '-')}`
+}
+
+function settingFor (key: string): SettingName | undefined {
+  if (key in PROPERTIES) return key as SettingName
+  return ALIASES[key]
+}
+
+/** An option that belongs to a subcommand rather than to the service (e.g. backfill --from). */
+export interface CommandOption {
+  description: string
+  /** Shown in --help; the option is optional when absent. */
+  default?: string
+  boolean?: boolean
+}
+
+export interface ParsedCommandLine {
+  /** Raw text of each service setting given as a flag, with the flag spelling used. */
+  settings: Map<SettingName, { raw: string, flag: string }>
+  /** Subcommand options by upper-snake key. */
+  options: Map<string, string>
+  positionals: string[]
+  help: boolean
+  version: boolean
+}
+
+/**
+ * Splits argv into settings, subcommand options and positionals. Accepts `--key value`,
+ * `--key=value`, dotted and kebab spellings; a boolean written alone means true.
+ */
+export function parseCommandLine (argv: readonly string[], commandOptions: Record<string, CommandOption> = {}): ParsedCommandLine {
+  const out: ParsedCommandLine = { settings: new Map(), options: new Map(), positionals: [], help: false, version: false }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === '-h' || arg === '--help') { out.help = true; continue }
+    if (arg === '-v' || arg === '--version') { out.version = true; continue }
+    if (!arg.startsWith('--') || arg === '--') {
+      if (arg !== '--') out.positionals.push(arg)
+      continue
+    }
+    const eq = arg.indexOf('=')
+    const flag = eq === -1 ? arg : arg.slice(0, eq)
+    const key = flagToKey(flag)
+    const setting = settingFor(key)
+    const option = setting === undefined ? commandOptions[key] : undefined
+    if (setting === undefined && option === undefined) {
+      throw new ConfigError(`unknown option ${flag} (run with --help to list every setting)`)
+    }
+    const isBool = setting !== undefined ? PROPERTIES[setting].type === 'boolean' : option?.boolean === true
+    let raw: string
+    if (eq !== -1) {
+      raw = arg.slice(eq + 1)
+    } else {
+      const next = argv[i + 1]
+      const nextIsValue = next !== undefined && !next.startsWith('--')
+      if (isBool) {
+        // `--live` alone is true; `--live 0` also works, but a positional after a boolean flag is not eaten.
+        if (nextIsValue && parseBoolean(next) !== undefined) { raw = next; i++ } else raw = 'true'
+      } else {
+        if (!nextIsValue) throw new ConfigError(`${flag} needs a value (e.g. ${flag}=...)`)
+        raw = next
+        i++
+      }
+    }
+    if (setting !== undefined) out.settings.set(setting, { raw, flag })
+    else out.options.set(key, raw)
+  }
+  return out
+}
+
+export interface LoadConfigOptions {
+  /** Flags already split by parseCommandLine. */
+  commandLine?: ParsedCommandLine
+  env?: NodeJS.ProcessEnv
+  /** The .env file to read when present; defaults to `.env` in the working directory. */
+  dotenvPath?: string | false
+}
+
+/** The typed layers, lowest precedence first, ready to be merged by env-schema. */
+export function configLayers (opts: LoadConfigOptions = {}): Array<Record<string, unknown>> {
+  const layers: Array<Record<string, unknown>> = []
+  const fromText = (entries: Iterable<[string, string]>, src: (name: SettingName, key: string) => Source) => {
+    const layer: Record<string, unknown> = {}
+    for (const [key, value] of entries) {
+      const name = settingFor(key)
+      if (name === undefined || value === undefined) continue
+      // An alias never overrides the real name given in the same source.
+      if (name !== key && name in layer) continue
+      layer[name] = parseSetting(name, value, src(name, key))
+    }
+    return layer
+  }
+
+  const dotenvPath = opts.dotenvPath === undefined ? '.env' : opts.dotenvPath
+  if (dotenvPath !== false) {
+    let text: string | undefined
+    try {
+      text = readFileSync(resolve(dotenvPath), 'utf8')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(`cannot read ${dotenvPath}: ${(err as Error).message}`)
+    }
+    if (text !== undefined) layers.push(fromText(Object.entries(parseEnv(text)) as Array<[string, string]>, () => ({ file: dotenvPath })))
+  }
+  const env = opts.env ?? process.env
+  layers.push(fromText(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined), () => ({})))
+  const flags: Record<string, unknown> = {}
+  for (const [name, { raw, flag }] of opts.commandLine?.settings ?? []) {
+    flags[name] = parseSetting(name, raw, { flag })
+  }
+  layers.push(flags)
+  return layers
+}
+
+/** Merges the layers with env-schema (defaults applied, schema enforced) and checks cross-field rules. */
+export function mergeConfig (layers: Array<Record<string, unknown>>): Config {
+  let config: Config
+  try {
+    config = envSchema<Config>({ schema: structuredClone(ConfigSchema), data: [{}, ...layers.map((l) => ({ ...l }))], env: false, dotenv: false })
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: ${(err as Error).message}`)
+  }
+  if (config.HTTP_DEFAULT_LIMIT > config.HTTP_MAX_LIMIT) {
+    throw new ConfigError(`invalid value ${config.HTTP_DEFAULT_LIMIT} for HTTP_DEFAULT_LIMIT: must not exceed HTTP_MAX_LIMIT (${config.HTTP_MAX_LIMIT})`)
+  }
+  if (config.LIVE && config.LIVE_SYMBOLS.length === 0) {
+    throw new ConfigError('invalid value "" for LIVE_SYMBOLS: list at least one symbol when LIVE is on (or pass --live=0)')
+  }
+  if (config.HTTP_CORS_ENABLE && config.HTTP_CORS_ORIGIN.length === 0) {
+    throw new ConfigError('invalid value "" for HTTP_CORS_ORIGIN: list the allowed origins when HTTP_CORS_ENABLE is on')
+  }
+  return config
+}
+
+export function loadConfig (opts: LoadConfigOptions = {}): Config {
+  return mergeConfig(configLayers(opts))
+}
+
+/** The configuration with every default, for tests and tools that build the app directly. */
+export function defaultConfig (overrides: Partial<Config> = {}): Config {
+  return mergeConfig([{ ...overrides }])
+}
+
+function showDefault (name: SettingName): string {
+  const d = PROPERTIES[name].default
+  if (Array.isArray(d)) return d.join(',')
+  if (typeof d === 'boolean') return d ? '1' : '0'
+  return String(d)
+}
+
+/** `--help` text: every setting with its flag, env name, default and meaning. */
+export function helpText (usage: string, commandOptions: Record<string, CommandOption> = {}): string {
+  const rows: Array<[string, string, string]> = []
+  for (const [key, opt] of Object.entries(commandOptions)) {
+    rows.push([keyToFlag(key), opt.default ?? '', opt.description])
+  }
+  if (rows.length > 0) rows.push(['', '', ''])
+  for (const name of SETTING_NAMES) {
+    const aliases = Object.entries(ALIASES).filter(([, n]) => n === name).map(([a]) => a)
+    const env = [name, ...aliases].join(', ')
+    const values = Array.isArray(PROPERTIES[name].enum) ? ` (${(PROPERTIES[name].enum as string[]).join('|')})` : ''
+    rows.push([`${keyToFlag(name)}  (env ${env})`, showDefault(name), `${PROPERTIES[name].description as string}${values}`])
+  }
+  const w0 = Math.max(...rows.map((r) => r[0].length))
+  const w1 = Math.max(...rows.map((r) => r[1].length), 7)
+  const lines = rows.map(([a, b, c]) => a === '' ? '' : `  ${a.padEnd(w0)}  ${(b === '' ? '-' : b).padEnd(w1)}  ${c}`)
+  return [
+    usage,
+    '',
+    'Settings come from (later wins): defaults < .env file < environment < flags.',
+    'Flags take --key value or --key=value; --http.cors.enable and --http-cors-enable are the same setting.',
+    'Booleans accept 1/0, true/false, yes/no, on/off.',
+    '',
+    `  ${'flag (env)'.padEnd(w0)}  ${'default'.padEnd(w1)}  meaning`,
+    ...lines,
+    ''
+  ].join('\n')
+}

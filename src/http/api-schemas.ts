@@ -1,0 +1,135 @@
+// TypeBox schemas of the public REST contract (design §5). Routes use them for validation and
+// serialization, and the OpenAPI document is generated from them.
+import { Type } from 'typebox'
+import { INTERVALS } from '../domain/intervals.js'
+
+export const ErrorResponse = Type.Object({
+  error: Type.String({ description: 'Machine-readable code, e.g. limit_invalid' }),
+  message: Type.String({ description: 'What went wrong and how to fix it' })
+}, { description: 'Every error response' })
+
+export const IntervalName = Type.String({ enum: [...INTERVALS], description: 'Binance interval label' })
+
+const epochDescription = 'Epoch time; values below 1e12 are seconds, others milliseconds'
+
+export const CandlesQuery = Type.Object({
+  symbol: Type.Optional(Type.String({ maxLength: 40, description: 'Symbol, any case (aliases: pair, ticker)', examples: ['BTCUSDT'] })),
+  pair: Type.Optional(Type.String({ maxLength: 40, description: 'Alias of symbol' })),
+  ticker: Type.Optional(Type.String({ maxLength: 40, description: 'Alias of symbol' })),
+  interval: Type.Optional(Type.String({ maxLength: 8, description: `Interval (aliases: resolution, tf): ${INTERVALS.join(' ')}`, examples: ['1m'] })),
+  resolution: Type.Optional(Type.String({ maxLength: 8, description: 'Alias of interval; also accepts TradingView resolutions (1, 5, 60, 240, D, W, M)' })),
+  tf: Type.Optional(Type.String({ maxLength: 8, description: 'Alias of interval' })),
+  from: Type.Optional(Type.Integer({ minimum: 0, description: `Inclusive lower bound on open time (aliases: fromTs, start, startTime). ${epochDescription}` })),
+  fromTs: Type.Optional(Type.Integer({ minimum: 0, description: 'Alias of from' })),
+  start: Type.Optional(Type.Integer({ minimum: 0, description: 'Alias of from' })),
+  startTime: Type.Optional(Type.Integer({ minimum: 0, description: 'Alias of from' })),
+  to: Type.Optional(Type.Integer({ minimum: 0, description: `Inclusive upper bound on open time (aliases: toTs, end, endTime). ${epochDescription}` })),
+  toTs: Type.Optional(Type.Integer({ minimum: 0, description: 'Alias of to' })),
+  end: Type.Optional(Type.Integer({ minimum: 0, description: 'Alias of to' })),
+  endTime: Type.Optional(Type.Integer({ minimum: 0, description: 'Alias of to' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, description: 'Number of candles (aliases: max, count); default HTTP_DEFAULT_LIMIT, larger values are clamped to HTTP_MAX_LIMIT' })),
+  max: Type.Optional(Type.Integer({ minimum: 1, description: 'Alias of limit' })),
+  count: Type.Optional(Type.Integer({ minimum: 1, description: 'Alias of limit' }))
+})
+
+export const CandleTupleSchema = Type.Array(Type.Number(), {
+  minItems: 6,
+  maxItems: 6,
+  description: '[open time ms, open, high, low, close, volume]'
+})
+
+export const CandlesResponse = Type.Object({
+  symbol: Type.String(),
+  interval: IntervalName,
+  data: Type.Array(CandleTupleSchema, { description: 'Ascending by open time' })
+})
+
+export const SymbolsQuery = Type.Object({
+  q: Type.Optional(Type.String({ maxLength: 40, description: 'Case-insensitive substring of symbol, base or quote' })),
+  active: Type.Optional(Type.String({ description: 'true: only symbols with a live stream' }))
+})
+
+export const SymbolsResponse = Type.Object({
+  symbols: Type.Array(Type.Object({
+    symbol: Type.String(),
+    base: Type.Optional(Type.String()),
+    quote: Type.Optional(Type.String()),
+    status: Type.String({ enum: ['active', 'inactive'], description: 'active while a live stream is subscribed' })
+  }))
+})
+
+const includeRangesDescription = 'true/1/yes/on: return {name, from, to} objects instead of names'
+
+export const IntervalsRangeQuery = {
+  include_ranges: Type.Optional(Type.String({ description: includeRangesDescription })),
+  includeRanges: Type.Optional(Type.String({ description: 'Alias of include_ranges' }))
+}
+
+export const IntervalsQuery = Type.Object({
+  symbol: Type.Optional(Type.String({ maxLength: 40, description: 'Symbol, any case (required)' })),
+  ...IntervalsRangeQuery
+})
+
+export const IntervalsResponse = Type.Object({
+  symbol: Type.String(),
+  intervals: Type.Union([
+    Type.Array(IntervalName),
+    Type.Array(Type.Object({
+      name: IntervalName,
+      from: Type.Optional(Type.Number({ description: 'Open time of the first candle (ms)' })),
+      to: Type.Optional(Type.Number({ description: 'Open time of the last candle (ms)' }))
+    }))
+  ])
+})
+
+export const LiveHealthSchema = Type.Object({
+  enabled: Type.Boolean(),
+  ws_state: Type.Number({ description: '1 while the exchange stream is connected' }),
+  last_msg_age_ms: Type.Union([Type.Number(), Type.Null()]),
+  symbols: Type.Record(Type.String(), Type.Object({
+    last_closed_ts: Type.Union([Type.Number(), Type.Null()]),
+    last_msg_age_ms: Type.Union([Type.Number(), Type.Null()])
+  }))
+})
+
+export const HealthResponse = Type.Object({
+  status: Type.String({ enum: ['ok', 'error'] }),
+  duckdb: Type.String({ enum: ['ready', 'error'] }),
+  uptimeSec: Type.Number(),
+  live: LiveHealthSchema,
+  details: Type.Optional(Type.Array(Type.Object({ issue: Type.String() }, { additionalProperties: true })))
+})
+
+export const ReadyResponse = Type.Object({
+  status: Type.String({ enum: ['ready', 'not_ready'] }),
+  reason: Type.Optional(Type.String())
+})
+
+export const VersionResponse = Type.Object({
+  name: Type.String(),
+  version: Type.String(),
+  commit: Type.Optional(Type.String()),
+  node: Type.String(),
+  duckdb: Type.String()
+})
+
+const RouteStatsSchema = Type.Object({
+  requests: Type.Number(),
+  p95_ms: Type.Number(),
+  p99_ms: Type.Number()
+})
+
+export const StatsResponse = Type.Object({
+  uptime_seconds: Type.Number(),
+  threads: Type.Number({ description: 'DuckDB worker threads (THREADS)' }),
+  backend_active: Type.Boolean({ description: 'The candle store answers queries' }),
+  reconnect_attempts_total: Type.Number(),
+  rest_catchup_candles_total: Type.Number(),
+  ws_state: Type.Number(),
+  last_msg_age_ms: Type.Union([Type.Number(), Type.Null()]),
+  live_candles_total: Type.Number(),
+  gap_repairs_total: Type.Number(),
+  rejected_candles_total: Type.Number(),
+  routes: Type.Record(Type.String(), RouteStatsSchema),
+  cache: Type.Object({ entries: Type.Number(), hits: Type.Number(), misses: Type.Number() })
+}, { additionalProperties: true })

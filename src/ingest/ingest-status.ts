@@ -1,0 +1,53 @@
+// What the live ingestor reports to the rest of the service: which symbols are live, whether the
+// stream is healthy, and the seed's ingestion gauges for /stats.
+import type { LiveSymbolSource } from '../query/market-data.js'
+
+export interface HealthIssue {
+  issue: string
+  [detail: string]: unknown
+}
+
+export interface LiveSymbolHealth {
+  /** Open time of the last stored closed candle, or null before the first one. */
+  last_closed_ts: number | null
+  /** Milliseconds since the symbol's last stream message, or null if none arrived yet. */
+  last_msg_age_ms: number | null
+}
+
+export interface LiveHealth {
+  enabled: boolean
+  /** 1 while the exchange stream is connected, 0 otherwise. */
+  ws_state: number
+  last_msg_age_ms: number | null
+  symbols: Record<string, LiveSymbolHealth>
+}
+
+export interface IngestGauges {
+  ws_state: number
+  last_msg_age_ms: number | null
+  reconnect_attempts_total: number
+  rest_catchup_candles_total: number
+  live_candles_total: number
+  gap_repairs_total: number
+  rejected_candles_total: number
+}
+
+export interface IngestStatus extends LiveSymbolSource {
+  health (): { live: LiveHealth, issues: HealthIssue[] }
+  gauges (): IngestGauges
+}
+
+/** The status reported when LIVE is off: nothing live, nothing to be unhealthy about. */
+export const LIVE_OFF: IngestStatus = {
+  liveSymbols: () => [],
+  health: () => ({ live: { enabled: false, ws_state: 0, last_msg_age_ms: null, symbols: {} }, issues: [] }),
+  gauges: () => ({
+    ws_state: 0,
+    last_msg_age_ms: null,
+    reconnect_attempts_total: 0,
+    rest_catchup_candles_total: 0,
+    live_candles_total: 0,
+    gap_repairs_total: 0,
+    rejected_candles_total: 0
+  })
+}

@@ -1,0 +1,114 @@
+// What the REST routes serve, without HTTP: candle bodies (with the latest-N cache), the symbol
+// catalogue and per-symbol intervals.
+import { INTERVALS, type Interval } from '../domain/intervals.js'
+import { splitSymbol } from '../domain/symbols.js'
+import type { CandleStore } from '../store/candle-store.js'
+import { notFound } from './api-error.js'
+import { resolveCandleQuery, type CandleLimits, type RawCandleParams } from './candle-request.js'
+import { LatestBodyCache } from './latest-cache.js'
+
+export interface LiveSymbol {
+  symbol: string
+  /** True while the symbol's live stream is subscribed. */
+  active: boolean
+  base?: string
+  quote?: string
+}
+
+/** Symbols configured for live ingestion and their stream state; empty when LIVE is off. */
+export interface LiveSymbolSource {
+  liveSymbols (): readonly LiveSymbol[]
+}
+
+export interface SymbolInfo {
+  symbol: string
+  base?: string
+  quote?: string
+  status: 'active' | 'inactive'
+}
+
+export interface IntervalInfo {
+  name: Interval
+  from?: number
+  to?: number
+}
+
+export interface MarketDataOptions {
+  limits: CandleLimits
+  live?: LiveSymbolSource
+  cacheEntries?: number
+}
+
+const NO_LIVE: LiveSymbolSource = { liveSymbols: () => [] }
+
+export class MarketData {
+  readonly cache: LatestBodyCache
+  private readonly live: LiveSymbolSource
+
+  constructor (private readonly store: CandleStore, private readonly opts: MarketDataOptions) {
+    this.cache = new LatestBodyCache(opts.cacheEntries)
+    this.live = opts.live ?? NO_LIVE
+    store.onWrite((symbols) => {
+      for (const s of symbols) this.cache.invalidate(s)
+    })
+  }
+
+  private liveSymbol (symbol: string): LiveSymbol | undefined {
+    return this.live.liveSymbols().find((l) => l.symbol === symbol)
+  }
+
+  isKnown (symbol: string): boolean {
+    return this.store.hasSymbol(symbol) || this.liveSymbol(symbol) !== undefined
+  }
+
+  requireKnown (symbol: string): void {
+    if (!this.isKnown(symbol)) {
+      throw notFound('symbol_not_found', `symbol ${symbol} is not stored or ingested here; GET /api/v1/symbols lists the known symbols`)
+    }
+  }
+
+  /** The JSON body of a candles request: `{symbol, interval, data: [[ts,o,h,l,c,v],...]}`. */
+  async candlesBody (raw: RawCandleParams): Promise<string> {
+    const q = resolveCandleQuery(raw, this.opts.limits)
+    this.requireKnown(q.symbol)
+    const latest = q.from === undefined && q.to === undefined
+    const key = latest ? LatestBodyCache.key(q.symbol, q.interval, q.limit) : undefined
+    if (key !== undefined) {
+      const hit = this.cache.get(key)
+      if (hit !== undefined) return hit
+    }
+    const version = this.cache.version(q.symbol)
+    const data = await this.store.getCandles(q)
+    const body = JSON.stringify({ symbol: q.symbol, interval: q.interval, data })
+    if (key !== undefined) this.cache.set(q.symbol, key, version, body)
+    return body
+  }
+
+  /** Every stored or live symbol, sorted; `q` filters by substring of symbol, base or quote. */
+  symbols (filter: { q?: string, activeOnly?: boolean } = {}): SymbolInfo[] {
+    const out = new Map<string, SymbolInfo>()
+    for (const symbol of this.store.listSymbols()) {
+      out.set(symbol, { symbol, ...splitSymbol(symbol), status: 'inactive' })
+    }
+    for (const l of this.live.liveSymbols()) {
+      const parts = l.base !== undefined && l.quote !== undefined ? { base: l.base, quote: l.quote } : splitSymbol(l.symbol)
+      out.set(l.symbol, { symbol: l.symbol, ...parts, status: l.active ? 'active' : 'inactive' })
+    }
+    const needle = filter.q?.trim().toUpperCase()
+    return [...out.values()]
+      .filter((s) => filter.activeOnly !== true || s.status === 'active')
+      .filter((s) => needle === undefined || needle === '' || [s.symbol, s.base, s.quote].some((v) => v?.includes(needle)))
+      .sort((a, b) => a.symbol.localeCompare(b.symbol))
+  }
+
+  /** Intervals servable for a symbol, with their stored time ranges when `withRanges`. */
+  async intervals (symbol: string): Promise<IntervalInfo[]> {
+    this.requireKnown(symbol)
+    const ranges = await this.store.intervalRanges(symbol)
+    if (ranges.length === 0) {
+      // A live symbol whose first candle has not landed yet: every interval will be served.
+      return INTERVALS.map((name) => ({ name }))
+    }
+    return ranges.map((r) => ({ name: r.interval, from: r.first, to: r.last }))
+  }
+}

@@ -1,0 +1,58 @@
+// The read/write contract routes and ingestion depend on. DuckDB implements it today; a shared
+// engine (ClickHouse, PostgreSQL) can implement it when the service grows past one machine.
+import type { Candle, CandleTuple } from '../domain/candle.js'
+import type { Interval } from '../domain/intervals.js'
+
+export interface CandleQuery {
+  symbol: string
+  interval: Interval
+  /** Inclusive lower bound on open time (ms). */
+  from?: number
+  /** Inclusive upper bound on open time (ms). */
+  to?: number
+  limit: number
+}
+
+export interface TimeRange {
+  /** Open time of the first and last stored (or rolled-up) candle. */
+  first: number
+  last: number
+}
+
+export interface IntervalRange extends TimeRange {
+  interval: Interval
+  /** True when stored as such; false when rolled up from 1m. */
+  native: boolean
+  /** Number of stored rows; only known for native intervals. */
+  count?: number
+}
+
+export interface UpsertResult {
+  /** Rows written (after removing duplicates within the batch). */
+  rows: number
+  symbols: string[]
+}
+
+export type WriteListener = (symbols: ReadonlySet<string>) => void
+
+export interface CandleStore {
+  /** Inserts or replaces closed candles, keyed by (symbol, interval, ts), in one transaction. */
+  upsertBatch (candles: readonly Candle[]): Promise<UpsertResult>
+  /**
+   * Candles in ascending order. No bounds: the latest `limit`; `from` only: the first `limit` at or
+   * after it; `to` only: the last `limit` at or before it; both: the first `limit` in the range.
+   */
+  getCandles (query: CandleQuery): Promise<CandleTuple[]>
+  /** Every symbol with stored candles, sorted. */
+  listSymbols (): string[]
+  hasSymbol (symbol: string): boolean
+  /** First and last open time stored natively for one interval, from memory. */
+  storedRange (symbol: string, interval: Interval): TimeRange | undefined
+  /** Every interval the store can serve for a symbol, with its time range. */
+  intervalRanges (symbol: string): Promise<IntervalRange[]>
+  /** Called after each committed write with the symbols it touched. */
+  onWrite (listener: WriteListener): () => void
+  /** Resolves when the database answers a trivial query. */
+  ping (): Promise<void>
+  close (): Promise<void>
+}

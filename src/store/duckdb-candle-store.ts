@@ -1,0 +1,262 @@
+// The DuckDB candle repository: the only module that writes SQL against the candles table.
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import type { DuckDBConnection } from '@duckdb/node-api'
+import type { Candle, CandleTuple } from '../domain/candle.js'
+import {
+  BASE_INTERVAL, INTERVALS, WEEK_ORIGIN_MS, addBuckets, bucketStart, fixedIntervalMs, type Interval
+} from '../domain/intervals.js'
+import type {
+  CandleQuery, CandleStore, IntervalRange, TimeRange, UpsertResult, WriteListener
+} from './candle-store.js'
+import { planRead, readWindowed, type Direction } from './candle-windows.js'
+import { MEMORY_PATH, openDatabase, type DatabaseHandle } from './duckdb-database.js'
+import { migrate } from './migrations.js'
+import { SerialQueue } from './serial-queue.js'
+
+export interface DuckDbStoreOptions {
+  /** File path, or ':memory:'. */
+  path: string
+  threads?: number
+  /** Reader connections; reads run in parallel across them. */
+  readers?: number
+}
+
+interface PooledConnection {
+  con: DuckDBConnection
+  queue: SerialQueue
+}
+
+/** Appending yields to the event loop this often, so a large import does not freeze the server. */
+const APPEND_YIELD_ROWS = 20_000
+
+const NATIVE_SQL = (dir: Direction) => `
+  SELECT ts::DOUBLE, open, high, low, close, volume
+  FROM candles
+  WHERE symbol = $1 AND interval = $2 AND ts BETWEEN $3 AND $4
+  ORDER BY ts ${dir === 'asc' ? 'ASC' : 'DESC'}
+  LIMIT $5`
+
+// Open is the first minute's open and close the last minute's close. Volume is summed as an exact
+// decimal at Binance's 8-decimal precision: a float sum over thousands of minutes drifts in the last
+// digits, which clients would see as 1234.56789001.
+const ROLLUP_SQL = (interval: Interval, dir: Direction) => `
+  SELECT b::DOUBLE, arg_min(open, ts), max(high), min(low), arg_max(close, ts), sum(volume::DECIMAL(38, 8))::DOUBLE
+  FROM (
+    SELECT ${interval === '1M' ? "epoch_ms(date_trunc('month', epoch_ms(ts)))" : 'ts - ((ts - $6) % $7)'} AS b,
+           ts, open, high, low, close, volume
+    FROM candles
+    WHERE symbol = $1 AND interval = $2 AND ts BETWEEN $3 AND $4
+  )
+  GROUP BY b
+  ORDER BY b ${dir === 'asc' ? 'ASC' : 'DESC'}
+  LIMIT $5`
+
+export class DuckDbCandleStore implements CandleStore {
+  /** (symbol → interval → first/last open time) of everything stored, kept in step with writes. */
+  private readonly index = new Map<string, Map<Interval, TimeRange>>()
+  private readonly listeners = new Set<WriteListener>()
+  private readonly writeQueue = new SerialQueue()
+  private closed = false
+  /** e.g. "DuckDB v1.5.5". */
+  engineVersion = 'DuckDB'
+
+  private constructor (
+    private readonly db: DatabaseHandle,
+    private readonly writer: DuckDBConnection,
+    private readonly readers: PooledConnection[]
+  ) {}
+
+  static async open (opts: DuckDbStoreOptions): Promise<DuckDbCandleStore> {
+    const db = await openDatabase(opts.path, opts.threads ?? 1)
+    const connections: DuckDBConnection[] = []
+    try {
+      const writer = await db.connect()
+      connections.push(writer)
+      await migrate(writer)
+      await writer.run('CREATE TEMP TABLE IF NOT EXISTS candles_stage AS SELECT * FROM candles LIMIT 0')
+      const readers: PooledConnection[] = []
+      for (let i = 0; i < Math.max(1, opts.readers ?? 2); i++) {
+        const con = await db.connect()
+        connections.push(con)
+        readers.push({ con, queue: new SerialQueue() })
+      }
+      const store = new DuckDbCandleStore(db, writer, readers)
+      store.engineVersion = `DuckDB ${String((await writer.runAndReadAll('SELECT version()')).getRows()[0]![0])}`
+      await store.loadIndex()
+      return store
+    } catch (err) {
+      for (const c of connections) c.closeSync()
+      db.release()
+      throw err
+    }
+  }
+
+  get path (): string {
+    return this.db.path.startsWith(MEMORY_PATH) ? MEMORY_PATH : this.db.path
+  }
+
+  private async loadIndex (): Promise<void> {
+    const rows = (await this.writer.runAndReadAll(
+      'SELECT symbol, interval, min(ts)::DOUBLE, max(ts)::DOUBLE FROM candles GROUP BY symbol, interval'
+    )).getRows()
+    this.index.clear()
+    for (const [symbol, interval, first, last] of rows) {
+      this.noteRange(symbol as string, interval as Interval, first as number, last as number)
+    }
+  }
+
+  private noteRange (symbol: string, interval: Interval, first: number, last: number): void {
+    let bySymbol = this.index.get(symbol)
+    if (bySymbol === undefined) {
+      bySymbol = new Map()
+      this.index.set(symbol, bySymbol)
+    }
+    const r = bySymbol.get(interval)
+    if (r === undefined) bySymbol.set(interval, { first, last })
+    else {
+      r.first = Math.min(r.first, first)
+      r.last = Math.max(r.last, last)
+    }
+  }
+
+  private read<T> (job: (con: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('candle store is closed'))
+    let best = this.readers[0]!
+    for (const r of this.readers) if (r.queue.size < best.queue.size) best = r
+    return best.queue.run(() => job(best.con))
+  }
+
+  async upsertBatch (candles: readonly Candle[]): Promise<UpsertResult> {
+    if (this.closed) throw new Error('candle store is closed')
+    // The last version of a key wins inside a batch; INSERT OR REPLACE rejects a key twice in one statement.
+    const unique = new Map<string, Candle>()
+    for (const c of candles) unique.set(`${c.symbol}\u0000${c.interval}\u0000${c.ts}`, c)
+    if (unique.size === 0) return { rows: 0, symbols: [] }
+    return await this.writeQueue.run(async () => {
+      const ranges = new Map<string, { symbol: string, interval: Interval, first: number, last: number }>()
+      const appender = await this.writer.createAppender('candles_stage')
+      let n = 0
+      try {
+        for (const c of unique.values()) {
+          appender.appendVarchar(c.symbol)
+          appender.appendVarchar(c.interval)
+          appender.appendBigInt(BigInt(c.ts))
+          appender.appendDouble(c.open)
+          appender.appendDouble(c.high)
+          appender.appendDouble(c.low)
+          appender.appendDouble(c.close)
+          appender.appendDouble(c.volume)
+          appender.endRow()
+          const key = `${c.symbol}\u0000${c.interval}`
+          const r = ranges.get(key)
+          if (r === undefined) ranges.set(key, { symbol: c.symbol, interval: c.interval, first: c.ts, last: c.ts })
+          else {
+            if (c.ts < r.first) r.first = c.ts
+            if (c.ts > r.last) r.last = c.ts
+          }
+          if (++n % APPEND_YIELD_ROWS === 0) {
+            appender.flushSync()
+            await yieldToLoop()
+          }
+        }
+        appender.closeSync()
+        await this.writer.run('BEGIN TRANSACTION')
+        await this.writer.run('INSERT OR REPLACE INTO candles SELECT * FROM candles_stage')
+        await this.writer.run('COMMIT')
+      } catch (err) {
+        try { appender.closeSync() } catch { /* already closed */ }
+        await this.writer.run('ROLLBACK').catch(() => {})
+        throw err
+      } finally {
+        await this.writer.run('DELETE FROM candles_stage')
+      }
+      const symbols = new Set<string>()
+      for (const r of ranges.values()) {
+        this.noteRange(r.symbol, r.interval, r.first, r.last)
+        symbols.add(r.symbol)
+      }
+      for (const l of this.listeners) l(symbols)
+      return { rows: unique.size, symbols: [...symbols] }
+    })
+  }
+
+  async getCandles (q: CandleQuery): Promise<CandleTuple[]> {
+    const native = this.storedRange(q.symbol, q.interval)
+    if (native !== undefined) {
+      const plan = planRead(q.interval, native, q.from, q.to)
+      if (plan === undefined) return []
+      return await readWindowed(q.interval, plan, q.limit, (lo, hi, dir, limit) =>
+        this.read(async (con) => (await con.runAndReadAll(NATIVE_SQL(dir), [q.symbol, q.interval, lo, hi, limit])).getRows() as CandleTuple[]))
+    }
+    const base = q.interval === BASE_INTERVAL ? undefined : this.storedRange(q.symbol, BASE_INTERVAL)
+    if (base === undefined) return []
+    const rolled = { first: bucketStart(q.interval, base.first), last: bucketStart(q.interval, base.last) }
+    const plan = planRead(q.interval, rolled, q.from, q.to)
+    if (plan === undefined) return []
+    const width = fixedIntervalMs(q.interval)
+    const origin = q.interval === '1w' ? WEEK_ORIGIN_MS : 0
+    return await readWindowed(q.interval, plan, q.limit, (lo, hi, dir, limit) => {
+      // hi is the open of the last bar wanted: read every minute up to that bar's close.
+      const hiMinute = addBuckets(q.interval, hi, 1) - 1
+      const params = width === undefined
+        ? [q.symbol, BASE_INTERVAL, lo, hiMinute, limit]
+        : [q.symbol, BASE_INTERVAL, lo, hiMinute, limit, origin, width]
+      return this.read(async (con) => (await con.runAndReadAll(ROLLUP_SQL(q.interval, dir), params)).getRows() as CandleTuple[])
+    })
+  }
+
+  listSymbols (): string[] {
+    return [...this.index.keys()].sort()
+  }
+
+  hasSymbol (symbol: string): boolean {
+    return this.index.has(symbol)
+  }
+
+  storedRange (symbol: string, interval: Interval): TimeRange | undefined {
+    const r = this.index.get(symbol)?.get(interval)
+    return r === undefined ? undefined : { first: r.first, last: r.last }
+  }
+
+  async intervalRanges (symbol: string): Promise<IntervalRange[]> {
+    const stored = this.index.get(symbol)
+    if (stored === undefined) return []
+    const counts = new Map<string, number>()
+    const rows = (await this.read((con) => con.runAndReadAll(
+      'SELECT interval, count(*)::INTEGER FROM candles WHERE symbol = $1 GROUP BY interval', [symbol]))).getRows()
+    for (const [interval, n] of rows) counts.set(interval as string, n as number)
+    const base = stored.get(BASE_INTERVAL)
+    const out: IntervalRange[] = []
+    for (const interval of INTERVALS) {
+      const native = stored.get(interval)
+      if (native !== undefined) {
+        out.push({ interval, first: native.first, last: native.last, native: true, count: counts.get(interval) ?? 0 })
+      } else if (base !== undefined) {
+        out.push({ interval, first: bucketStart(interval, base.first), last: bucketStart(interval, base.last), native: false })
+      }
+    }
+    return out
+  }
+
+  onWrite (listener: WriteListener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  async ping (): Promise<void> {
+    await this.read((con) => con.run('SELECT 1'))
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    // Let queued writes land before the connections go away.
+    await this.writeQueue.run(async () => {
+      this.closed = true
+      if (!this.path.startsWith(MEMORY_PATH)) await this.writer.run('CHECKPOINT').catch(() => {})
+    })
+    await Promise.all(this.readers.map((r) => r.queue.run(async () => r.con.closeSync())))
+    this.writer.closeSync()
+    this.listeners.clear()
+    this.db.release()
+  }
+}

@@ -1,0 +1,55 @@
+// Shared test setup: configs that never touch the network or the default data file, apps that
+// always close, and stores seeded from the simulator's deterministic price model.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { buildApp, type BuildOptions } from '../src/app.js'
+import { defaultConfig, type Config } from '../src/config.js'
+import { seedStore } from '../src/cli/seed.js'
+import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
+import { MEMORY_PATH } from '../src/store/duckdb-database.js'
+
+/** The smallest surface of a tap Test these helpers need. */
+export interface Teardown {
+  teardown (fn: () => unknown): void
+}
+
+export const DAY = 86_400_000
+export const MIN = 60_000
+/** 2024-01-01T00:00:00Z, a Monday. */
+export const T0 = Date.UTC(2024, 0, 1)
+
+export function testConfig (overrides: Partial<Config> = {}): Config {
+  return defaultConfig({ LIVE: false, STORAGE: 'memory', HOST: '127.0.0.1', PORT: 0, LOG_LEVEL: 'error', ...overrides })
+}
+
+export async function testApp (t: Teardown, overrides: Partial<Config> = {}, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = await buildApp(testConfig(overrides), { logger: false, ...opts })
+  t.teardown(() => app.close())
+  await app.ready()
+  return app
+}
+
+export function tempDir (t: Teardown, prefix = 'tv-api-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+export async function memoryStore (t: Teardown): Promise<DuckDbCandleStore> {
+  const store = await DuckDbCandleStore.open({ path: MEMORY_PATH, threads: 2 })
+  t.teardown(() => store.close())
+  return store
+}
+
+/** An in-memory store holding `days` of 1m candles from T0 for each symbol. */
+export async function seededStore (t: Teardown, symbols = ['BTCUSDT'], days = 10, from = T0): Promise<DuckDbCandleStore> {
+  const store = await memoryStore(t)
+  await seedStore(store, { symbols, from, to: from + days * DAY })
+  return store
+}
+
+export function json<T = any> (res: { body: string }): T {
+  return JSON.parse(res.body) as T
+}
