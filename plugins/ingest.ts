@@ -1,5 +1,11 @@
 import fp from 'fastify-plugin'
+import type { Config } from '../src/config.js'
+import { parseDuration } from '../src/domain/time.js'
+import { connectExchange, type ExchangeTuning } from '../src/exchange/connect.js'
+import type { Exchange } from '../src/exchange/exchange.js'
+import type { SimulatorOptions } from '../src/exchange/simulator/server.js'
 import { LIVE_OFF, type IngestStatus } from '../src/ingest/ingest-status.js'
+import { LiveIngestor, type LiveIngestorOptions } from '../src/ingest/live-ingestor.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -7,7 +13,48 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async (app) => {
-  if (app.config.LIVE) throw new Error('LIVE=1 needs the live ingestor')
-  app.decorate('ingest', LIVE_OFF)
-}, { name: 'ingest', dependencies: ['config', 'store'] })
+export interface IngestPluginOptions {
+  /** Use this exchange instead of building one from the config (tests). */
+  exchange?: Exchange
+  /** Tuning for tests: thresholds that would otherwise take minutes. */
+  ingestor?: Partial<Pick<LiveIngestorOptions, 'staleAfterMs' | 'downAlertMs' | 'retryMinMs' | 'retryMaxMs'>>
+  binance?: ExchangeTuning
+  simulator?: SimulatorOptions
+}
+
+/**
+ * Live ingestion when LIVE is on: the exchange client (Binance, or the in-process simulator with
+ * EXCHANGE=simulator), the ingestor publishing on the live bus, and their orderly stop before the
+ * store closes. With LIVE off it reports an idle status.
+ */
+export default fp<IngestPluginOptions>(async (app, opts) => {
+  const config: Config = app.config
+  if (!config.LIVE) {
+    app.decorate('ingest', LIVE_OFF)
+    return
+  }
+  const log = app.log.child({ module: 'ingest' })
+  let exchange = opts.exchange
+  let closeExchange = async (): Promise<void> => { await exchange?.close() }
+  if (exchange === undefined) {
+    const connected = await connectExchange(config, log, { tuning: opts.binance, simulator: opts.simulator })
+    exchange = connected.exchange
+    closeExchange = connected.close
+  }
+  const ingestor = new LiveIngestor({
+    exchange,
+    store: app.store,
+    bus: app.liveBus,
+    symbols: config.LIVE_SYMBOLS,
+    lookbackMs: parseDuration(config.LIVE_LOOKBACK)!,
+    log,
+    ...opts.ingestor
+  })
+  app.decorate('ingest', ingestor)
+  // preClose runs before any onClose hook, so the store is still open for the final writes.
+  app.addHook('preClose', async () => {
+    await closeExchange()
+    await ingestor.stop()
+  })
+  app.addHook('onReady', async () => { ingestor.start() })
+}, { name: 'ingest', dependencies: ['config', 'store', 'live-bus'] })

@@ -14,6 +14,7 @@ export default fp(async (app) => {
   app.decorate('routeLatency', latency)
   app.decorate('startedAt', Date.now())
   app.addHook('onResponse', async (request, reply) => {
+    request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request')
     const route = request.routeOptions.url
     if (route === undefined) return
     latency.record(`${request.method} ${route}`, reply.elapsedTime)

@@ -5,7 +5,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import configPlugin from '../plugins/config.js'
 import corsPlugin from '../plugins/cors.js'
 import errorsPlugin from '../plugins/errors.js'
-import ingestPlugin from '../plugins/ingest.js'
+import ingestPlugin, { type IngestPluginOptions } from '../plugins/ingest.js'
+import liveBusPlugin from '../plugins/live-bus.js'
 import marketDataPlugin from '../plugins/market-data.js'
 import metricsPlugin from '../plugins/metrics.js'
 import storePlugin from '../plugins/store.js'
@@ -16,6 +17,7 @@ import statsRoutes from '../routes/stats.js'
 import symbolsRoutes from '../routes/symbols.js'
 import versionRoutes from '../routes/version.js'
 import type { Config } from './config.js'
+import { pinoOptions } from './log.js'
 import type { DuckDbCandleStore } from './store/duckdb-candle-store.js'
 
 export interface BuildOptions {
@@ -23,14 +25,12 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
   /** Share an already open store instead of opening one from the config. */
   store?: DuckDbCandleStore
+  /** Exchange, simulator and threshold overrides for live ingestion (tests). */
+  ingest?: IngestPluginOptions
 }
 
 export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
-  return {
-    level: config.LOG_LEVEL,
-    redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
-    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {})
-  }
+  return pinoOptions(config.LOG_LEVEL)
 }
 
 export async function buildApp (config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
@@ -42,6 +42,8 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     // Longer than the 60 s idle timeout of common load balancers, so they close first.
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
+    // Two info lines per request would dominate a busy chart API; requests are logged at debug.
+    disableRequestLogging: true,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -50,7 +52,8 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(metricsPlugin)
   await app.register(corsPlugin)
   await app.register(storePlugin, { store: opts.store })
-  await app.register(ingestPlugin)
+  await app.register(liveBusPlugin)
+  await app.register(ingestPlugin, opts.ingest ?? {})
   await app.register(marketDataPlugin)
 
   await app.register(healthRoutes)

@@ -24,6 +24,7 @@ export const ConfigSchema = Type.Object({
   EXCHANGE: Type.Enum(['binance', 'simulator'], { default: 'binance', description: 'Upstream exchange: binance, or the built-in Binance simulator (offline)' }),
   BINANCE_REST_URL: Type.String({ default: 'https://api.binance.com', description: 'Binance REST base URL (no trailing slash)' }),
   BINANCE_WS_URL: Type.String({ default: 'wss://stream.binance.com:9443', description: 'Binance WebSocket stream base URL' }),
+  SIMULATOR_SPEED: Type.Integer({ minimum: 1, maximum: 3600, default: 1, description: 'With EXCHANGE=simulator: simulated seconds per real second (60 closes a candle every second)' }),
   LIVE_SYMBOLS: Type.Array(Type.String(), { default: ['BTCUSDT', 'ETHUSDT'], description: 'Comma list of symbols ingested live' }),
   LIVE_INTERVALS: Type.Array(Type.String(), { default: ['1m'], description: 'Comma list of intervals pushed on /ws to clients that never subscribe (subscribers may ask for any interval)' }),
   LIVE_LOOKBACK: Type.String({ default: '1d', description: 'History fetched for a live symbol with no stored candles, e.g. 90m, 3d' }),

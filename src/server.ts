@@ -4,7 +4,10 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { UsageError, type Command } from './cli/command.js'
+import { backfillCommand } from './cli/backfill.js'
+import { importCommand } from './cli/import.js'
 import { seedCommand } from './cli/seed.js'
+import { simulatorCommand } from './cli/simulator.js'
 import { ConfigError, helpText, loadConfig, parseCommandLine } from './config.js'
 import { packageInfo } from './project.js'
 
@@ -27,7 +30,10 @@ const serveCommand: Command = {
 
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
-  seed: seedCommand
+  backfill: backfillCommand,
+  import: importCommand,
+  seed: seedCommand,
+  simulator: simulatorCommand
 }
 
 function usage (): string {

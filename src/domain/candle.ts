@@ -30,7 +30,7 @@ export function fromTuple (symbol: string, interval: Interval, t: CandleTuple): 
  */
 export function candleDefect (c: Candle): string | undefined {
   if (!Number.isSafeInteger(c.ts) || c.ts < 0) return 'open time is not a non-negative integer'
-  if (!isAligned(c.interval, c.ts)) return `open time ${c.ts} is not aligned to ${c.interval}`
+  if (!isAligned(c.interval, c.ts)) return `open time is not aligned to ${c.interval}`
   for (const key of ['open', 'high', 'low', 'close', 'volume'] as const) {
     const v = c[key]
     if (typeof v !== 'number' || !Number.isFinite(v)) return `${key} is not a finite number`

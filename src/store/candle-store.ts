@@ -50,6 +50,13 @@ export interface CandleStore {
   storedRange (symbol: string, interval: Interval): TimeRange | undefined
   /** Every interval the store can serve for a symbol, with its time range. */
   intervalRanges (symbol: string): Promise<IntervalRange[]>
+  /**
+   * Missing stretches of one interval within [from, to] (bar open times, inclusive): before the
+   * first stored bar, between stored bars, and after the last. Fixed-width intervals only.
+   */
+  findGaps (symbol: string, interval: Interval, from: number, to: number): Promise<TimeRange[]>
+  /** Deletes the bars of one interval with open time in [from, to]; returns rows deleted. */
+  deleteRange (symbol: string, interval: Interval, from: number, to: number): Promise<number>
   /** Called after each committed write with the symbols it touched. */
   onWrite (listener: WriteListener): () => void
   /** Resolves when the database answers a trivial query. */

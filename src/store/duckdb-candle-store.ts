@@ -3,7 +3,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import type { DuckDBConnection } from '@duckdb/node-api'
 import type { Candle, CandleTuple } from '../domain/candle.js'
 import {
-  BASE_INTERVAL, INTERVALS, WEEK_ORIGIN_MS, addBuckets, bucketStart, fixedIntervalMs, type Interval
+  BASE_INTERVAL, INTERVALS, WEEK_ORIGIN_MS, addBuckets, bucketStart, bucketStartAtOrAfter, fixedIntervalMs, type Interval
 } from '../domain/intervals.js'
 import type {
   CandleQuery, CandleStore, IntervalRange, TimeRange, UpsertResult, WriteListener
@@ -236,6 +236,51 @@ export class DuckDbCandleStore implements CandleStore {
       }
     }
     return out
+  }
+
+  async deleteRange (symbol: string, interval: Interval, from: number, to: number): Promise<number> {
+    if (this.closed) throw new Error('candle store is closed')
+    return await this.writeQueue.run(async () => {
+      const r = await this.writer.runAndReadAll(
+        'DELETE FROM candles WHERE symbol = $1 AND interval = $2 AND ts BETWEEN $3 AND $4 RETURNING 1', [symbol, interval, from, to])
+      const deleted = r.currentRowCount
+      if (deleted > 0) {
+        await this.refreshRange(symbol, interval)
+        for (const l of this.listeners) l(new Set([symbol]))
+      }
+      return deleted
+    })
+  }
+
+  /** Re-reads first/last of one series after rows were removed. */
+  private async refreshRange (symbol: string, interval: Interval): Promise<void> {
+    const [row] = (await this.writer.runAndReadAll(
+      'SELECT min(ts)::DOUBLE, max(ts)::DOUBLE FROM candles WHERE symbol = $1 AND interval = $2', [symbol, interval])).getRows()
+    const bySymbol = this.index.get(symbol)
+    if (row === undefined || row[0] === null) {
+      bySymbol?.delete(interval)
+      if (bySymbol?.size === 0) this.index.delete(symbol)
+    } else {
+      bySymbol?.set(interval, { first: row[0] as number, last: row[1] as number })
+    }
+  }
+
+  async findGaps (symbol: string, interval: Interval, from: number, to: number): Promise<TimeRange[]> {
+    const step = fixedIntervalMs(interval)
+    if (step === undefined) throw new Error('findGaps needs a fixed-width interval')
+    const lo = bucketStartAtOrAfter(interval, from)
+    const hi = bucketStart(interval, to)
+    if (lo > hi) return []
+    // Each stored bar followed by a bar more than one step later marks a hole; the bounds are
+    // handled by bracketing the range with virtual bars one step outside it.
+    const rows = (await this.read((con) => con.runAndReadAll(`
+      SELECT ts::DOUBLE, next::DOUBLE FROM (
+        SELECT ts, lead(ts) OVER (ORDER BY ts) AS next FROM (
+          SELECT ts FROM candles WHERE symbol = $1 AND interval = $2 AND ts BETWEEN $3 AND $4
+          UNION ALL SELECT $3 - $5 UNION ALL SELECT $4 + $5
+        )
+      ) WHERE next - ts > $5 ORDER BY ts`, [symbol, interval, lo, hi, step]))).getRows()
+    return rows.map(([ts, next]) => ({ first: (ts as number) + step, last: (next as number) - step }))
   }
 
   onWrite (listener: WriteListener): () => void {

@@ -1,0 +1,78 @@
+// `tv-api backfill`: pages exchange history into the store; resumable and idempotent.
+import { isInterval, type Interval } from '../domain/intervals.js'
+import { isoUtc } from '../domain/time.js'
+import { connectExchange } from '../exchange/connect.js'
+import { backfill } from '../ingest/backfill.js'
+import { DuckDbCandleStore } from '../store/duckdb-candle-store.js'
+import { cliLog, formatDuration, progressReporter } from './cli-log.js'
+import { UsageError, type Command } from './command.js'
+import { parseSymbolList, parseTimeOption } from './seed.js'
+
+const DAY = 86_400_000
+
+function parseIntervals (text: string): Interval[] {
+  const out: Interval[] = []
+  for (const raw of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    if (!isInterval(raw)) throw new UsageError(`invalid value "${raw}" for --intervals: not a Binance interval (1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 1w 1M)`)
+    if (!out.includes(raw)) out.push(raw)
+  }
+  if (out.length === 0) throw new UsageError('--intervals needs at least one interval')
+  return out
+}
+
+export const backfillCommand: Command = {
+  summary: 'page exchange history into the store (resumable, idempotent)',
+  usage: 'tv-api backfill [--symbols BTCUSDT,ETHUSDT] [--intervals 1m] [--from 2024-01-01] [--to now] [settings]',
+  options: {
+    SYMBOLS: { description: 'Comma list of symbols', default: 'LIVE_SYMBOLS' },
+    INTERVALS: { description: 'Comma list of intervals; 1m feeds every roll-up, others are stored as Binance serves them', default: '1m' },
+    FROM: { description: 'First open time: YYYY-MM-DD (UTC), ISO time or epoch s/ms', default: '30 days before --to' },
+    TO: { description: 'Last open time: now, YYYY-MM-DD (through the end of that day), ISO time or epoch', default: 'now' }
+  },
+  async run ({ config, options, positionals }) {
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
+    const symbols = parseSymbolList(options.get('SYMBOLS') ?? config.LIVE_SYMBOLS.join(','), 'symbols')
+    const intervals = parseIntervals(options.get('INTERVALS') ?? '1m')
+    const now = Number.MAX_SAFE_INTEGER // "now" is the exchange's time; backfill clamps to it
+    const toText = options.get('TO')
+    let to = parseTimeOption(toText, 'to', now, now)
+    if (toText !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(toText.trim())) to += DAY - 1
+    const fromText = options.get('FROM')
+    if (config.STORAGE === 'memory') throw new UsageError('backfill with STORAGE=memory would be lost on exit; use --storage duck')
+    const log = cliLog(config.LOG_LEVEL)
+    const store = await DuckDbCandleStore.open({ path: config.DUCKDB, threads: config.THREADS })
+    const connected = await connectExchange(config, log, { symbols })
+    try {
+      const serverTime = await connected.exchange.serverTime()
+      const end = Math.min(to, serverTime)
+      const from = parseTimeOption(fromText, 'from', end - 30 * DAY, serverTime)
+      if (from > end) throw new UsageError(`--from (${isoUtc(from)}) is after --to (${isoUtc(end)})`)
+      process.stdout.write(`backfill ${symbols.join(',')} ${intervals.join(',')} from ${isoUtc(from)} to ${isoUtc(end)} into ${store.path}\n`)
+      const progress = progressReporter()
+      const report = await backfill({
+        exchange: connected.exchange,
+        store,
+        symbols,
+        intervals,
+        from,
+        to: end,
+        log,
+        onProgress: (p) => {
+          const rate = p.done / Math.max(0.001, p.elapsedMs / 1000)
+          const pct = p.total === 0 ? 100 : Math.min(100, (100 * p.done) / p.total)
+          progress(`backfill ${pct.toFixed(1)}%  ${p.done}/${p.total} bars  ${Math.round(rate)} candles/s  ETA ${formatDuration(((p.total - p.done) / rate) * 1000)}  (${p.symbol} ${p.interval})`)
+        }
+      })
+      progress('', true)
+      for (const s of report.series) {
+        process.stdout.write(`  ${s.symbol} ${s.interval}: ${s.stored} stored from ${s.ranges} missing range(s)${s.rejected > 0 ? `, ${s.rejected} rejected` : ''}\n`)
+      }
+      const rate = Math.round(report.stored / Math.max(0.001, report.elapsedMs / 1000))
+      process.stdout.write(`backfill done: ${report.stored} candles stored, ${report.rejected} rejected in ${formatDuration(report.elapsedMs)} (${rate} candles/s)\n`)
+      return 0
+    } finally {
+      await connected.close()
+      await store.close()
+    }
+  }
+}

@@ -1,0 +1,58 @@
+// The Exchange over Binance (or anything that speaks its wire format, such as the simulator).
+import type { Log } from '../../log.js'
+import type { Exchange, ExchangeKline, KlinePageRequest, KlineStream, KlineStreamHandlers, StreamKey, SymbolMeta } from '../exchange.js'
+import { BinanceKlineStream } from './kline-stream.js'
+import { BinanceRestClient, type RestPolicy } from './rest-client.js'
+
+export interface BinanceExchangeOptions {
+  restUrl: string
+  wsUrl: string
+  log: Log
+  rest?: Partial<RestPolicy>
+  /** Stream silence that counts as a dead connection (default 3 minutes). */
+  silenceTimeoutMs?: number
+  backoffMinMs?: number
+  backoffMaxMs?: number
+}
+
+export class BinanceExchange implements Exchange {
+  readonly name = 'binance'
+  readonly rest: BinanceRestClient
+  private readonly streams = new Set<KlineStream>()
+
+  constructor (private readonly opts: BinanceExchangeOptions) {
+    this.rest = new BinanceRestClient(opts.restUrl, opts.log.child({ component: 'binance-rest' }), opts.rest)
+  }
+
+  klines (req: KlinePageRequest): Promise<ExchangeKline[]> {
+    return this.rest.klines(req.symbol, req.interval, req)
+  }
+
+  exchangeInfo (symbols: readonly string[]): Promise<SymbolMeta[]> {
+    return this.rest.exchangeInfo(symbols)
+  }
+
+  serverTime (): Promise<number> {
+    return this.rest.serverTime()
+  }
+
+  klineStream (streams: readonly StreamKey[], handlers: KlineStreamHandlers): KlineStream {
+    const stream = new BinanceKlineStream({
+      wsUrl: this.opts.wsUrl,
+      streams,
+      handlers,
+      log: this.opts.log.child({ component: 'binance-stream' }),
+      silenceTimeoutMs: this.opts.silenceTimeoutMs,
+      backoffMinMs: this.opts.backoffMinMs,
+      backoffMaxMs: this.opts.backoffMaxMs
+    })
+    this.streams.add(stream)
+    return stream
+  }
+
+  async close (): Promise<void> {
+    this.rest.close()
+    await Promise.all([...this.streams].map((s) => s.stop()))
+    this.streams.clear()
+  }
+}

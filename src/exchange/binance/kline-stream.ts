@@ -1,0 +1,133 @@
+// One Binance combined-stream connection carrying every kline stream, kept alive by us rather than
+// by the connector: the connector reconnects to its first URL with a fixed delay and cannot be
+// stopped while a reconnect is pending. Each attempt here is a fresh connector socket whose URL
+// lists every stream, so a reconnect restores all of them; attempts back off from 1 s to 30 s with
+// jitter, and a connection silent for too long is treated as dead.
+import { WebsocketStream } from '@binance/connector'
+import type { Log } from '../../log.js'
+import type { KlineStream, KlineStreamHandlers, StreamKey } from '../exchange.js'
+import { connectorLogger } from './rest-client.js'
+import { WireError, parseStreamMessage, streamName } from './wire.js'
+
+export interface KlineStreamOptions {
+  wsUrl: string
+  streams: readonly StreamKey[]
+  handlers: KlineStreamHandlers
+  log: Log
+  /** No message for this long means the connection is dead (default: 3 minutes, 3 × 1m). */
+  silenceTimeoutMs?: number
+  backoffMinMs?: number
+  backoffMaxMs?: number
+}
+
+export class BinanceKlineStream implements KlineStream {
+  state: 'connecting' | 'open' | 'closed' = 'connecting'
+  reconnectAttempts = 0
+  private conn?: WebsocketStream
+  private failures = 0
+  private lastMessageAt = 0
+  private stopped = false
+  private reconnectTimer?: NodeJS.Timeout
+  private readonly watchdog: NodeJS.Timeout
+  private readonly silenceTimeoutMs: number
+  private readonly backoffMinMs: number
+  private readonly backoffMaxMs: number
+
+  constructor (private readonly opts: KlineStreamOptions) {
+    this.silenceTimeoutMs = opts.silenceTimeoutMs ?? 180_000
+    this.backoffMinMs = opts.backoffMinMs ?? 1000
+    this.backoffMaxMs = opts.backoffMaxMs ?? 30_000
+    this.watchdog = setInterval(() => this.checkSilence(), Math.min(1000, Math.max(50, this.silenceTimeoutMs / 4)))
+    this.watchdog.unref()
+    this.connect()
+  }
+
+  private connect (): void {
+    this.state = 'connecting'
+    const conn = new WebsocketStream({
+      wsURL: this.opts.wsUrl,
+      combinedStreams: true,
+      // The connector's own reconnect is disarmed in onClose; this only shortens its dead timer.
+      reconnectDelay: 1,
+      logger: connectorLogger(this.opts.log),
+      callbacks: {
+        open: () => this.onOpen(conn),
+        message: (data) => this.onMessage(conn, data),
+        close: () => this.onClose(conn)
+      }
+    })
+    this.conn = conn
+    this.lastMessageAt = Date.now()
+    conn.subscribe(this.opts.streams.map(streamName))
+  }
+
+  private onOpen (conn: WebsocketStream): void {
+    if (conn !== this.conn || this.stopped) return
+    this.state = 'open'
+    this.failures = 0
+    this.lastMessageAt = Date.now()
+    this.opts.log.info({ streams: this.opts.streams.length }, 'exchange stream connected')
+    this.opts.handlers.onOpen()
+  }
+
+  private onMessage (conn: WebsocketStream, data: string): void {
+    if (conn !== this.conn || this.stopped) return
+    this.lastMessageAt = Date.now()
+    let msg
+    try {
+      msg = parseStreamMessage(data)
+    } catch (err) {
+      this.opts.handlers.onBadMessage(err instanceof WireError ? err.message : String(err))
+      return
+    }
+    if (msg.kind === 'kline') this.opts.handlers.onKline(msg.event)
+    else if (msg.kind === 'shutdown') {
+      this.opts.log.info('exchange announced a server shutdown; reconnecting')
+      conn.wsConnection.ws?.terminate()
+    }
+  }
+
+  private onClose (conn: WebsocketStream): void {
+    // Disarm the connector's fixed-delay reconnect to its first URL; this class reconnects itself.
+    conn.initConnect = () => {}
+    if (conn !== this.conn) return
+    this.state = 'closed'
+    if (this.stopped) return
+    this.failures++
+    this.reconnectAttempts++
+    const cap = Math.min(this.backoffMaxMs, this.backoffMinMs * 2 ** (this.failures - 1))
+    const delay = Math.round(cap / 2 + Math.random() * cap / 2)
+    const ws = conn.wsConnection.ws
+    this.opts.handlers.onClose({ code: 0, reason: ws === undefined ? '' : 'connection lost', reconnectInMs: delay })
+    this.reconnectTimer = setTimeout(() => { if (!this.stopped) this.connect() }, delay)
+  }
+
+  private checkSilence (): void {
+    if (this.stopped || this.state === 'closed') return
+    const silentFor = Date.now() - this.lastMessageAt
+    if (silentFor > this.silenceTimeoutMs) {
+      this.opts.log.warn({ silentForMs: silentFor }, 'exchange stream silent for too long; reconnecting')
+      this.lastMessageAt = Date.now()
+      const ws = this.conn?.wsConnection.ws
+      // terminate() on a connecting or open socket emits close, which schedules the reconnect.
+      if (ws !== undefined) ws.terminate()
+    }
+  }
+
+  async stop (): Promise<void> {
+    this.stopped = true
+    clearInterval(this.watchdog)
+    clearTimeout(this.reconnectTimer)
+    const conn = this.conn
+    if (conn === undefined) return
+    conn.initConnect = () => {}
+    conn.wsConnection.closeInitiated = true
+    const ws = conn.wsConnection.ws
+    this.state = 'closed'
+    if (ws === undefined || ws.readyState === ws.CLOSED) return
+    await new Promise<void>((resolve) => {
+      ws.once('close', () => resolve())
+      ws.terminate()
+    })
+  }
+}

@@ -1,0 +1,191 @@
+// Binance REST over the legacy connector, with the discipline the connector lacks: request
+// timeouts, a pause shared by every call after 429/418 (honouring Retry-After), slowing down
+// before the weight limit is reached, capped exponential back-off on 5xx and network errors,
+// and no retry at all for geo-blocks (451) or bad requests.
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Spot, type ConnectorLogger, type ConnectorResponse } from '@binance/connector'
+import type { Interval } from '../../domain/intervals.js'
+import type { Log } from '../../log.js'
+import { ExchangeFatalError, ExchangeUnavailableError, type ExchangeKline, type SymbolMeta } from '../exchange.js'
+import { WireError, parseKlineRows } from './wire.js'
+
+export interface RestPolicy {
+  timeoutMs: number
+  /** Attempts for 5xx and network failures before giving up. */
+  maxAttempts: number
+  backoffBaseMs: number
+  backoffMaxMs: number
+  /** Waits on 429 before giving up (each honours Retry-After). */
+  maxRateLimitWaits: number
+  /** Pause when a 429 carries no Retry-After. */
+  rateLimitPauseMs: number
+  /** Pause when a 418 ban carries no Retry-After (bans last 2 minutes to 3 days). */
+  banPauseMs: number
+  /** REQUEST_WEIGHT per minute; above highWater of it, calls wait for the next minute. */
+  weightLimit: number
+  weightHighWater: number
+}
+
+export const DEFAULT_REST_POLICY: RestPolicy = {
+  timeoutMs: 10_000,
+  maxAttempts: 6,
+  backoffBaseMs: 1000,
+  backoffMaxMs: 30_000,
+  maxRateLimitWaits: 10,
+  rateLimitPauseMs: 60_000,
+  banPauseMs: 5 * 60_000,
+  weightLimit: 6000,
+  weightHighWater: 0.8
+}
+
+interface HttpFailure {
+  response?: { status: number, headers: Record<string, string | undefined>, data: unknown }
+  code?: string
+  message: string
+}
+
+function retryAfterMs (headers: Record<string, string | undefined> | undefined): number | undefined {
+  const raw = headers?.['retry-after']
+  if (raw === undefined) return undefined
+  const seconds = Number(raw)
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000
+  const date = Date.parse(raw)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
+}
+
+function describeBody (data: unknown): string {
+  if (typeof data === 'object' && data !== null && 'msg' in data) {
+    const d = data as { code?: unknown, msg?: unknown }
+    return `code ${String(d.code)}: ${String(d.msg)}`
+  }
+  return typeof data === 'string' ? data.slice(0, 200) : ''
+}
+
+/** Routes the connector's console logging into ours, at debug level. */
+export function connectorLogger (log: Log): ConnectorLogger {
+  const debug = (...args: unknown[]) => log.debug({ connector: args.map(String).join(' ') })
+  return { debug, info: debug, log: debug, warn: debug, error: debug }
+}
+
+export class BinanceRestClient {
+  private readonly spot: Spot
+  private readonly policy: RestPolicy
+  private readonly abort = new AbortController()
+  /** Wall-clock time before which no request is sent (rate limit, ban, weight pressure). */
+  pausedUntil = 0
+  /** Last X-MBX-USED-WEIGHT-1M seen. */
+  usedWeight = 0
+  requests = 0
+
+  constructor (readonly baseUrl: string, private readonly log: Log, policy: Partial<RestPolicy> = {}) {
+    this.policy = { ...DEFAULT_REST_POLICY, ...policy }
+    this.spot = new Spot('', '', { baseURL: baseUrl, timeout: this.policy.timeoutMs, logger: connectorLogger(log) })
+  }
+
+  close (): void {
+    this.abort.abort()
+  }
+
+  private async wait (ms: number): Promise<void> {
+    if (ms <= 0) return
+    try {
+      await sleep(ms, undefined, { signal: this.abort.signal })
+    } catch {
+      throw new ExchangeUnavailableError('the exchange client was closed')
+    }
+  }
+
+  private backoff (attempt: number): number {
+    const cap = Math.min(this.policy.backoffMaxMs, this.policy.backoffBaseMs * 2 ** (attempt - 1))
+    return cap / 2 + Math.random() * cap / 2
+  }
+
+  private noteWeight (headers: Record<string, string | undefined>): void {
+    const used = Number(headers['x-mbx-used-weight-1m'] ?? headers['x-mbx-used-weight'])
+    if (!Number.isFinite(used)) return
+    this.usedWeight = used
+    if (used >= this.policy.weightLimit * this.policy.weightHighWater) {
+      // Binance's weight window is the wall-clock minute; wait for the next one.
+      const nextMinute = Math.ceil((Date.now() + 1) / 60_000) * 60_000 + 500
+      this.pausedUntil = Math.max(this.pausedUntil, nextMinute)
+      this.log.warn({ usedWeight: used, limit: this.policy.weightLimit, resumeInMs: nextMinute - Date.now() }, 'Binance request weight is high; pausing until the next minute')
+    }
+  }
+
+  /** Runs one call under the retry policy; `what` names it in logs and errors. */
+  async call<T> (what: string, send: () => Promise<ConnectorResponse<T>>): Promise<T> {
+    let attempt = 0
+    let rateLimitWaits = 0
+    for (;;) {
+      await this.wait(this.pausedUntil - Date.now())
+      if (this.abort.signal.aborted) throw new ExchangeUnavailableError('the exchange client was closed')
+      attempt++
+      this.requests++
+      let failure: HttpFailure
+      try {
+        const res = await send()
+        this.noteWeight(res.headers)
+        return res.data
+      } catch (err) {
+        failure = err as HttpFailure
+      }
+      const status = failure.response?.status
+      const detail = failure.response === undefined ? failure.code ?? failure.message : `HTTP ${status} ${describeBody(failure.response.data)}`
+      if (failure.response !== undefined) this.noteWeight(failure.response.headers)
+
+      if (status === 451) {
+        throw new ExchangeFatalError(`${what}: Binance refuses this location (HTTP 451, ${describeBody(failure.response?.data)}); use an allowed region or another BINANCE_REST_URL`, 451)
+      }
+      if (status === 429 || status === 418) {
+        if (++rateLimitWaits > this.policy.maxRateLimitWaits) throw new ExchangeUnavailableError(`${what}: still rate limited after ${rateLimitWaits - 1} waits`)
+        const told = retryAfterMs(failure.response?.headers)
+        const pause = told ?? (status === 418 ? this.policy.banPauseMs : this.policy.rateLimitPauseMs)
+        this.pausedUntil = Math.max(this.pausedUntil, Date.now() + pause)
+        const log = status === 418 ? this.log.error.bind(this.log) : this.log.warn.bind(this.log)
+        log({ what, status, retryAfterMs: pause }, status === 418 ? 'Binance banned this IP for exceeding rate limits; waiting for the ban to end' : 'Binance rate limit hit; waiting Retry-After')
+        attempt--
+        continue
+      }
+      const retryable = status === undefined || status >= 500
+      if (!retryable) {
+        const body = failure.response?.data as { code?: number } | undefined
+        throw new ExchangeFatalError(`${what}: ${detail}`, status, typeof body?.code === 'number' ? body.code : undefined)
+      }
+      if (attempt >= this.policy.maxAttempts) {
+        throw new ExchangeUnavailableError(`${what}: gave up after ${attempt} attempts (${detail})`)
+      }
+      const delay = this.backoff(attempt)
+      this.log.warn({ what, attempt, detail, retryInMs: Math.round(delay) }, 'Binance request failed; retrying')
+      await this.wait(delay)
+    }
+  }
+
+  async klines (symbol: string, interval: Interval, opts: { startTime?: number, endTime?: number, limit: number }): Promise<ExchangeKline[]> {
+    const limit = Math.min(1000, Math.max(1, opts.limit))
+    const body = await this.call(`klines ${symbol} ${interval}`, () =>
+      this.spot.klines(symbol, interval, { startTime: opts.startTime, endTime: opts.endTime, limit }))
+    try {
+      return parseKlineRows(body, symbol, interval)
+    } catch (err) {
+      if (err instanceof WireError) throw new ExchangeUnavailableError(`klines ${symbol} ${interval}: malformed response (${err.message})`)
+      throw err
+    }
+  }
+
+  async serverTime (): Promise<number> {
+    const body = await this.call('time', () => this.spot.time())
+    if (typeof body?.serverTime !== 'number') throw new ExchangeUnavailableError('time: response has no serverTime')
+    return body.serverTime
+  }
+
+  async exchangeInfo (symbols: readonly string[]): Promise<SymbolMeta[]> {
+    const body = await this.call('exchangeInfo', () => this.spot.exchangeInfo(symbols.length > 0 ? { symbols: [...symbols] } : {})) as
+      { symbols?: Array<{ symbol?: unknown, baseAsset?: unknown, quoteAsset?: unknown, status?: unknown }> } | undefined
+    const out: SymbolMeta[] = []
+    for (const s of body?.symbols ?? []) {
+      if (typeof s.symbol !== 'string') continue
+      out.push({ symbol: s.symbol, base: String(s.baseAsset ?? ''), quote: String(s.quoteAsset ?? ''), status: String(s.status ?? 'TRADING') })
+    }
+    return out
+  }
+}

@@ -1,0 +1,81 @@
+// The exchange seam: ingestion talks to this interface, never to an SDK or a wire format, so the
+// simulator, the legacy connector and a future SDK plug in the same way.
+import type { Candle } from '../domain/candle.js'
+import type { Interval } from '../domain/intervals.js'
+
+/** A kline as the exchange reports it: the bar plus its close time (open + interval - 1). */
+export interface ExchangeKline {
+  candle: Candle
+  closeTime: number
+}
+
+export interface KlinePageRequest {
+  symbol: string
+  interval: Interval
+  /** Inclusive bounds on open time (ms). */
+  startTime?: number
+  endTime?: number
+  /** At most 1000 on Binance spot. */
+  limit: number
+}
+
+export interface SymbolMeta {
+  symbol: string
+  base: string
+  quote: string
+  /** e.g. TRADING, HALT, BREAK. */
+  status: string
+}
+
+export interface KlineEvent {
+  candle: Candle
+  /** True on the final update of the bar (Binance's `x`). */
+  closed: boolean
+  /** Exchange time of the event (ms). */
+  eventTime: number
+}
+
+export interface StreamKey {
+  symbol: string
+  interval: Interval
+}
+
+export interface KlineStreamHandlers {
+  onKline (event: KlineEvent): void
+  /** The connection is up (first time and after every reconnect). */
+  onOpen (): void
+  onClose (info: { code: number, reason: string, reconnectInMs: number }): void
+  /** A message that could not be understood; the connection stays up. */
+  onBadMessage (reason: string): void
+}
+
+export interface KlineStream {
+  readonly state: 'connecting' | 'open' | 'closed'
+  readonly reconnectAttempts: number
+  /** Closes for good; no reconnect follows. */
+  stop (): Promise<void>
+}
+
+export interface Exchange {
+  readonly name: string
+  /** One page of klines, oldest first. May include the still-open bar; check closeTime. */
+  klines (req: KlinePageRequest): Promise<ExchangeKline[]>
+  exchangeInfo (symbols: readonly string[]): Promise<SymbolMeta[]>
+  serverTime (): Promise<number>
+  /** One connection carrying every stream; reconnects restore all of them. */
+  klineStream (streams: readonly StreamKey[], handlers: KlineStreamHandlers): KlineStream
+  close (): Promise<void>
+}
+
+/** A failure that retrying will not fix (geo-block, invalid symbol, bad request). */
+export class ExchangeFatalError extends Error {
+  override name = 'ExchangeFatalError'
+  constructor (message: string, readonly status?: number, readonly code?: number) {
+    super(message)
+  }
+}
+
+/** The client gave up after its retries; the caller may try again later. */
+export class ExchangeUnavailableError extends Error {
+  override name = 'ExchangeUnavailableError'
+}

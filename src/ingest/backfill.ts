@@ -1,0 +1,123 @@
+// History backfill from the exchange's REST API (the seed's BackfillWorker). Only what the store
+// lacks is fetched, so an interrupted run resumes where it stopped and a repeated run changes
+// nothing; the next page is requested while the current one is written.
+import { candleDefect, type Candle } from '../domain/candle.js'
+import { addBuckets, bucketStart, bucketStartAtOrAfter, bucketsBetween, fixedIntervalMs, type Interval } from '../domain/intervals.js'
+import type { Exchange, ExchangeKline } from '../exchange/exchange.js'
+import type { Log } from '../log.js'
+import type { CandleStore, TimeRange } from '../store/candle-store.js'
+
+const PAGE = 1000
+
+export interface BackfillProgress {
+  symbol: string
+  interval: Interval
+  /** Bars fetched and stored so far, over every series of the run. */
+  done: number
+  /** Bars the missing ranges can hold at most (listing dates and exchange gaps make it less). */
+  total: number
+  elapsedMs: number
+}
+
+export interface BackfillOptions {
+  exchange: Exchange
+  store: CandleStore
+  symbols: readonly string[]
+  intervals: readonly Interval[]
+  from: number
+  /** Inclusive upper bound on open time; clamped to the exchange's current time. */
+  to: number
+  log: Log
+  onProgress?: (p: BackfillProgress) => void
+  /** Series fetched in parallel (default 2). */
+  concurrency?: number
+}
+
+export interface SeriesReport {
+  symbol: string
+  interval: Interval
+  ranges: number
+  stored: number
+  rejected: number
+}
+
+export interface BackfillReport {
+  series: SeriesReport[]
+  stored: number
+  rejected: number
+  elapsedMs: number
+}
+
+/** The ranges of a series that are not stored yet; calendar months are simply re-read whole. */
+export async function missingRanges (store: CandleStore, symbol: string, interval: Interval, from: number, to: number): Promise<TimeRange[]> {
+  if (fixedIntervalMs(interval) === undefined) {
+    const first = bucketStartAtOrAfter(interval, from)
+    const last = bucketStart(interval, to)
+    return first <= last ? [{ first, last }] : []
+  }
+  return await store.findGaps(symbol, interval, from, to)
+}
+
+export async function backfill (opts: BackfillOptions): Promise<BackfillReport> {
+  const started = Date.now()
+  const serverTime = await opts.exchange.serverTime()
+  const plan: Array<{ symbol: string, interval: Interval, ranges: TimeRange[] }> = []
+  let total = 0
+  for (const symbol of opts.symbols) {
+    for (const interval of opts.intervals) {
+      // Only closed bars: the one containing the exchange's current time is still forming.
+      const to = Math.min(opts.to, bucketStart(interval, serverTime) - 1)
+      const ranges = opts.from <= to ? await missingRanges(opts.store, symbol, interval, opts.from, to) : []
+      for (const r of ranges) total += bucketsBetween(interval, r.first, r.last) + 1
+      plan.push({ symbol, interval, ranges })
+    }
+  }
+  opts.log.info({ series: plan.length, missingBars: total }, 'backfill planned')
+  let done = 0
+  const report: BackfillReport = { series: [], stored: 0, rejected: 0, elapsedMs: 0 }
+
+  const runSeries = async ({ symbol, interval, ranges }: typeof plan[number]): Promise<void> => {
+    const series: SeriesReport = { symbol, interval, ranges: ranges.length, stored: 0, rejected: 0 }
+    for (const range of ranges) {
+      let next: Promise<ExchangeKline[]> | undefined = opts.exchange.klines({ symbol, interval, startTime: range.first, endTime: range.last, limit: PAGE })
+      while (next !== undefined) {
+        const page = await next
+        next = undefined
+        if (page.length === PAGE) {
+          const after = addBuckets(interval, page[page.length - 1]!.candle.ts, 1)
+          if (after <= range.last) {
+            next = opts.exchange.klines({ symbol, interval, startTime: after, endTime: range.last, limit: PAGE })
+            // Awaited on the next turn; this only keeps a failure during the write from going unhandled.
+            next.catch(() => {})
+          }
+        }
+        const good: Candle[] = []
+        for (const k of page) {
+          if (k.closeTime >= serverTime) continue
+          const defect = candleDefect(k.candle)
+          if (defect === undefined) good.push(k.candle)
+          else {
+            series.rejected++
+            opts.log.warn({ symbol, interval, ts: k.candle.ts, defect }, 'rejected an invalid kline')
+          }
+        }
+        if (good.length > 0) await opts.store.upsertBatch(good)
+        series.stored += good.length
+        done += page.length
+        opts.onProgress?.({ symbol, interval, done, total, elapsedMs: Date.now() - started })
+      }
+    }
+    report.series.push(series)
+    report.stored += series.stored
+    report.rejected += series.rejected
+  }
+
+  const queue = [...plan]
+  const workers = Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await runSeries(item)
+  })
+  await Promise.all(workers)
+  report.series.sort((a, b) => a.symbol.localeCompare(b.symbol) || a.interval.localeCompare(b.interval))
+  report.elapsedMs = Date.now() - started
+  return report
+}
