@@ -13,7 +13,8 @@ const stats: FastifyPluginAsyncTypebox = async (app) => {
       backend_active: await app.store.ping().then(() => true, () => false),
       ...app.ingest.gauges(),
       routes: app.routeLatency.snapshot(),
-      cache: { entries: cache.size, hits: cache.hits, misses: cache.misses }
+      cache: { entries: cache.size, hits: cache.hits, misses: cache.misses },
+      ws: app.liveHub.stats()
     }
   })
 }

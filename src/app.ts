@@ -1,12 +1,13 @@
 // buildApp(config): the whole service as a Fastify instance, ready for listen() or inject().
 // Plugins first (each decorates the instance with one concern), then one route plugin per resource.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import configPlugin from '../plugins/config.js'
 import corsPlugin from '../plugins/cors.js'
 import errorsPlugin from '../plugins/errors.js'
 import ingestPlugin, { type IngestPluginOptions } from '../plugins/ingest.js'
 import liveBusPlugin from '../plugins/live-bus.js'
+import liveHubPlugin from '../plugins/live-hub.js'
 import marketDataPlugin from '../plugins/market-data.js'
 import metricsPlugin from '../plugins/metrics.js'
 import storePlugin from '../plugins/store.js'
@@ -16,6 +17,7 @@ import intervalsRoutes from '../routes/intervals.js'
 import statsRoutes from '../routes/stats.js'
 import symbolsRoutes from '../routes/symbols.js'
 import versionRoutes from '../routes/version.js'
+import wsRoutes from '../routes/ws.js'
 import type { Config } from './config.js'
 import { pinoOptions } from './log.js'
 import type { DuckDbCandleStore } from './store/duckdb-candle-store.js'
@@ -43,7 +45,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
     // Two info lines per request would dominate a busy chart API; requests are logged at debug.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -55,6 +57,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(liveBusPlugin)
   await app.register(ingestPlugin, opts.ingest ?? {})
   await app.register(marketDataPlugin)
+  await app.register(liveHubPlugin)
 
   await app.register(healthRoutes)
   await app.register(versionRoutes)
@@ -62,5 +65,6 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(symbolsRoutes)
   await app.register(intervalsRoutes)
   await app.register(candlesRoutes)
+  await app.register(wsRoutes)
   return app
 }

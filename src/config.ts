@@ -41,6 +41,9 @@ export const ConfigSchema = Type.Object({
   WS_SEND_QUEUE_MAX_MSGS: ms('Most messages queued for one WebSocket client before it is closed', 500),
   WS_SEND_QUEUE_MAX_BYTES: ms('Most bytes queued for one WebSocket client before it is closed', 15_728_640),
   WS_STALL_TIMEOUT_MS: ms('Close a WebSocket client whose queue has not drained for this long', 20_000),
+  WS_MAX_CLIENTS: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000, description: 'Most /ws connections; more are refused with 503' }),
+  WS_MAX_SUBSCRIPTIONS: Type.Integer({ minimum: 1, maximum: 10_000, default: 100, description: 'Most subscriptions per /ws connection' }),
+  WS_MAX_MESSAGE_BYTES: Type.Integer({ minimum: 256, maximum: 1_048_576, default: 4096, description: 'Largest frame a /ws client may send; larger frames close it with 1009' }),
   WS_EMIT_PARTIALS: Type.Boolean({ default: true, description: 'Push forming (partial) candles on /ws' }),
   WS_PARTIAL_THROTTLE_MS: ms('Minimum gap between partials of one topic (0 sends every update)', 0, 0)
 })

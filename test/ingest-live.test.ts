@@ -36,8 +36,10 @@ t.test('live: stepped minutes are stored as they close; partials are published, 
   const before = h.messages.length
   // Half-minute steps so each minute gets partials before its close.
   for (let i = 0; i < 20; i++) {
+    const seen = h.messages.length
     h.clock.advance(30_000)
-    await waitFor(() => h.messages.length > before + i, 5000, `events after step ${i}`)
+    await waitFor(() => h.messages.length > seen, 5000, `events after step ${i}`)
+    await h.ingestor.idle()
   }
   await waitFor(async () => (await compareWithTruth(h.store, h.sim, 'ETHUSDT', NOW - 60 * MIN, NOW + 10 * MIN)).missing.length === 0, 5000, 'live closes stored')
   for (const symbol of ['BTCUSDT', 'ETHUSDT']) {
@@ -47,6 +49,11 @@ t.test('live: stepped minutes are stored as they close; partials are published, 
   }
   const partials = h.messages.filter((m) => m.type === 'candle' && !m.final)
   t.ok(partials.length >= 20, `partials reached the bus (${partials.length})`)
+  for (const symbol of ['BTCUSDT', 'ETHUSDT']) {
+    const seq = h.messages.slice(before).filter((m): m is Extract<LiveMessage, { type: 'candle' }> => m.type === 'candle' && m.candle.symbol === symbol)
+    const overtaken = seq.filter((m, i) => !m.final && seq.slice(i + 1).some((later) => later.final && later.candle.ts < m.candle.ts))
+    t.same(overtaken, [], `${symbol}: no partial is published before the final of an earlier minute`)
+  }
   const forming = await h.store.getCandles({ symbol: 'BTCUSDT', interval: '1m', from: NOW + 10 * MIN, limit: 10 })
   t.same(forming, [], 'the forming minute is not stored')
   t.equal(h.store.storedRange('BTCUSDT', '1m')!.last, NOW + 9 * MIN, 'the newest stored candle is the last closed one')

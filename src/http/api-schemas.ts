@@ -131,5 +131,18 @@ export const StatsResponse = Type.Object({
   gap_repairs_total: Type.Number(),
   rejected_candles_total: Type.Number(),
   routes: Type.Record(Type.String(), RouteStatsSchema),
-  cache: Type.Object({ entries: Type.Number(), hits: Type.Number(), misses: Type.Number() })
-}, { additionalProperties: true })
+  cache: Type.Object({ entries: Type.Number(), hits: Type.Number(), misses: Type.Number() }),
+  ws: Type.Object({
+    clients: Type.Number({ description: 'Connected /ws clients' }),
+    subscriptions: Type.Number(),
+    topics: Type.Number({ description: '(symbol, interval) pairs being produced' }),
+    connections_total: Type.Number(),
+    messages_sent_total: Type.Number(),
+    bytes_sent_total: Type.Number(),
+    closed_backpressure_total: Type.Number({ description: 'Clients closed with 1013 for not reading fast enough' }),
+    closed_pong_timeout_total: Type.Number(),
+    closed_limit_total: Type.Number({ description: 'Clients closed for oversized frames or flooding' }),
+    refused_total: Type.Number({ description: 'Upgrades refused (client limit, origin)' }),
+    client_errors_total: Type.Number({ description: 'Error replies to bad client messages' })
+  })
+})

@@ -48,6 +48,13 @@ interface SymbolState {
   /** While true, closed klines are held in `held` until the catch-up ends. */
   syncing: boolean
   held: Map<number, Candle>
+  /**
+   * The newest forming kline not yet published. Partials follow the symbol's closed candles in
+   * order (a partial must not overtake the final of the minute before it), keeping only the newest.
+   */
+  partial?: Candle
+  /** Identifies the queued job that will publish `partial`; a closed kline queued later voids it. */
+  partialJob?: object
   /** Ranges whose repair failed; retried with the next catch-up. */
   holes: TimeRange[]
   /** Serialises the handling of this symbol's closed candles. */
@@ -189,15 +196,37 @@ export class LiveIngestor implements IngestStatus {
       return
     }
     if (!event.closed) {
-      // A partial of a bar already closed here is late news; drop it.
-      if (state.lastClosed === undefined || c.ts > state.lastClosed) this.opts.bus.publish({ type: 'candle', candle: c, final: false })
+      state.partial = c
+      if (!state.syncing) this.queuePartial(state)
       return
     }
+    // A partial queued before this close must not be published ahead of it: void its job, drop
+    // the partial if this close supersedes it, and queue a newer one again behind the close.
+    state.partialJob = undefined
+    if (state.partial !== undefined && state.partial.ts <= c.ts) state.partial = undefined
     if (state.syncing) {
       state.held.set(c.ts, c)
       return
     }
     this.enqueue(state, () => this.applyClosed(state, c))
+    if (state.partial !== undefined) this.queuePartial(state)
+  }
+
+  /** Publishes the newest partial once the closed candles queued before it are out. */
+  private queuePartial (state: SymbolState): void {
+    if (state.partialJob !== undefined) return
+    const job = {}
+    state.partialJob = job
+    this.enqueue(state, async () => {
+      if (state.partialJob !== job) return
+      state.partialJob = undefined
+      const p = state.partial
+      state.partial = undefined
+      // A partial of a bar already closed here is late news; drop it.
+      if (p !== undefined && (state.lastClosed === undefined || p.ts > state.lastClosed)) {
+        this.opts.bus.publish({ type: 'candle', candle: p, final: false })
+      }
+    })
   }
 
   private enqueue (state: SymbolState, job: () => Promise<void>): void {
@@ -326,6 +355,7 @@ export class LiveIngestor implements IngestStatus {
     const held = [...s.held.values()].sort((a, b) => a.ts - b.ts)
     s.held.clear()
     for (const c of held) this.enqueue(s, () => this.applyClosed(s, c))
+    if (s.partial !== undefined) this.queuePartial(s)
   }
 
   private async catchUpSymbol (s: SymbolState, serverTime: number): Promise<number> {

@@ -43,6 +43,11 @@ export interface CandleStore {
    * after it; `to` only: the last `limit` at or before it; both: the first `limit` in the range.
    */
   getCandles (query: CandleQuery): Promise<CandleTuple[]>
+  /**
+   * The bar of `interval` opening at `start`, rolled up from the 1m candles stored so far, with
+   * the newest minute it includes; undefined when none is stored yet. Live aggregation starts here.
+   */
+  barSoFar (symbol: string, interval: Interval, start: number): Promise<{ bar: CandleTuple, lastMinute: number } | undefined>
   /** Every symbol with stored candles, sorted. */
   listSymbols (): string[]
   hasSymbol (symbol: string): boolean

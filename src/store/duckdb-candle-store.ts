@@ -205,6 +205,16 @@ export class DuckDbCandleStore implements CandleStore {
     })
   }
 
+  async barSoFar (symbol: string, interval: Interval, start: number): Promise<{ bar: CandleTuple, lastMinute: number } | undefined> {
+    const end = addBuckets(interval, start, 1)
+    const [row] = (await this.read((con) => con.runAndReadAll(`
+      SELECT arg_min(open, ts), max(high), min(low), arg_max(close, ts), sum(volume::DECIMAL(38, 8))::DOUBLE, max(ts)::DOUBLE
+      FROM candles WHERE symbol = $1 AND interval = $2 AND ts >= $3 AND ts < $4`, [symbol, BASE_INTERVAL, start, end]))).getRows()
+    if (row === undefined || row[5] === null) return undefined
+    const [open, high, low, close, volume, lastMinute] = row as number[]
+    return { bar: [start, open!, high!, low!, close!, volume!], lastMinute: lastMinute! }
+  }
+
   listSymbols (): string[] {
     return [...this.index.keys()].sort()
   }

@@ -1,0 +1,41 @@
+import websocket from '@fastify/websocket'
+import fp from 'fastify-plugin'
+import type { Interval } from '../src/domain/intervals.js'
+import { LiveHub } from '../src/live/hub.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    liveHub: LiveHub
+  }
+}
+
+/**
+ * The /ws hub over @fastify/websocket: fed by the live bus, it pushes candles to subscribers.
+ * Shutdown closes every client with 1001 before the server stops.
+ */
+export default fp(async (app) => {
+  const c = app.config
+  const hub = new LiveHub({
+    bus: app.liveBus,
+    store: app.store,
+    log: app.log.child({ module: 'ws' }),
+    emitPartials: c.WS_EMIT_PARTIALS,
+    partialThrottleMs: c.WS_PARTIAL_THROTTLE_MS,
+    pingPeriodMs: c.WS_PING_PERIOD_MS,
+    pongTimeoutMs: c.WS_PONG_TIMEOUT_MS,
+    limits: { maxQueuedMessages: c.WS_SEND_QUEUE_MAX_MSGS, maxQueuedBytes: c.WS_SEND_QUEUE_MAX_BYTES, stallTimeoutMs: c.WS_STALL_TIMEOUT_MS },
+    maxClients: c.WS_MAX_CLIENTS,
+    maxSubscriptions: c.WS_MAX_SUBSCRIPTIONS,
+    maxSnapshot: c.HTTP_MAX_LIMIT,
+    broadcastTopics: c.LIVE ? c.LIVE_SYMBOLS.flatMap((symbol) => c.LIVE_INTERVALS.map((interval) => ({ symbol, interval: interval as Interval }))) : [],
+    isKnownSymbol: (symbol) => app.marketData.isKnown(symbol)
+  })
+  app.decorate('liveHub', hub)
+  await app.register(websocket, {
+    options: { maxPayload: c.WS_MAX_MESSAGE_BYTES, perMessageDeflate: false },
+    preClose: async () => {
+      await hub.close()
+      await new Promise<void>((resolve) => app.websocketServer.close(() => resolve()))
+    }
+  })
+}, { name: 'live-hub', dependencies: ['config', 'store', 'live-bus', 'market-data'] })

@@ -1,0 +1,112 @@
+// One /ws client and its bounded send queue. Messages go straight to the socket while it keeps up;
+// once the socket holds more than FLUSH_THRESHOLD unsent bytes they wait in this queue instead.
+// A queue over its message or byte limit, or one that has not drained for the stall timeout,
+// closes the client with 1013, so a slow reader only ever costs its own memory.
+import type { WebSocket } from 'ws'
+
+export const CLOSE_GOING_AWAY = 1001
+export const CLOSE_POLICY = 1008
+export const CLOSE_TOO_BIG = 1009
+export const CLOSE_TRY_AGAIN_LATER = 1013
+
+/** Unsent bytes the socket may hold before messages wait in the client's own queue. */
+const FLUSH_THRESHOLD = 64 * 1024
+/** How long a closing client gets to finish the close handshake before it is cut off. */
+const CLOSE_GRACE_MS = 2000
+
+export type CloseCause = 'backpressure' | 'pong_timeout' | 'limit' | 'shutdown' | 'client'
+
+export interface ClientLimits {
+  maxQueuedMessages: number
+  maxQueuedBytes: number
+  stallTimeoutMs: number
+}
+
+export interface ClientCounters {
+  messagesSent: number
+  bytesSent: number
+}
+
+export class LiveClient {
+  /** Topics this client subscribed to; undefined until its first subscribe (broadcast mode). */
+  topics?: Set<string>
+  /** Topics whose snapshot is being read; their live messages wait here to keep order. */
+  readonly held = new Map<string, string[]>()
+  lastPongAt = Date.now()
+  closing?: CloseCause
+  private queue: string[] = []
+  private queuedBytes = 0
+  private lastProgressAt = Date.now()
+  private readonly written = () => {
+    this.lastProgressAt = Date.now()
+    this.flush()
+  }
+
+  constructor (
+    readonly socket: WebSocket,
+    readonly id: number,
+    private readonly limits: ClientLimits,
+    private readonly counters: ClientCounters,
+    private readonly onCause: (client: LiveClient, cause: CloseCause) => void
+  ) {}
+
+  get queuedMessages (): number {
+    return this.queue.length
+  }
+
+  /** Queues or writes one text frame; never blocks. */
+  send (text: string): void {
+    if (this.closing !== undefined || this.socket.readyState !== this.socket.OPEN) return
+    if (this.queue.length === 0 && this.socket.bufferedAmount < FLUSH_THRESHOLD) {
+      this.write(text)
+      return
+    }
+    if (this.queue.length === 0) this.lastProgressAt = Date.now()
+    this.queue.push(text)
+    this.queuedBytes += Buffer.byteLength(text)
+    if (this.queue.length > this.limits.maxQueuedMessages || this.queuedBytes + this.socket.bufferedAmount > this.limits.maxQueuedBytes) {
+      this.close(CLOSE_TRY_AGAIN_LATER, 'backpressure: the client does not read fast enough', 'backpressure')
+    }
+  }
+
+  /** Topic messages go through here so a pending snapshot of the topic is not overtaken. */
+  deliver (topic: string, text: string): void {
+    const held = this.held.get(topic)
+    if (held !== undefined) held.push(text)
+    else this.send(text)
+  }
+
+  private write (text: string): void {
+    this.counters.messagesSent++
+    this.counters.bytesSent += text.length
+    this.socket.send(text, this.written)
+  }
+
+  private flush (): void {
+    while (this.queue.length > 0 && this.socket.bufferedAmount < FLUSH_THRESHOLD && this.closing === undefined) {
+      const text = this.queue.shift()!
+      this.queuedBytes -= Buffer.byteLength(text)
+      this.write(text)
+    }
+  }
+
+  /** True when messages have waited longer than the stall timeout without the socket draining. */
+  stalled (now: number): boolean {
+    return this.queue.length > 0 && now - this.lastProgressAt > this.limits.stallTimeoutMs
+  }
+
+  /** Sends a close frame and cuts the connection if the handshake does not finish in time. */
+  close (code: number, reason: string, cause: CloseCause): void {
+    if (this.closing !== undefined) return
+    this.closing = cause
+    this.queue = []
+    this.queuedBytes = 0
+    this.onCause(this, cause)
+    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
+      this.socket.close(code, reason)
+    }
+    const timer = setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS)
+    timer.unref()
+    this.socket.once('close', () => clearTimeout(timer))
+  }
+}

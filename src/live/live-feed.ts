@@ -1,0 +1,175 @@
+// Turns the ingestor's 1m messages into per-topic messages for every (symbol, interval) somebody
+// listens to: 1m passes through, higher intervals are aggregated live, partials are throttled per
+// topic (the newest value wins and the final is never dropped), and each message is serialised
+// once for all its clients. Bus delivery only queues work, so publishing never waits on clients.
+import type { Candle, CandleTuple } from '../domain/candle.js'
+import { BASE_INTERVAL, type Interval } from '../domain/intervals.js'
+import type { Log } from '../log.js'
+import type { CandleStore } from '../store/candle-store.js'
+import { BarAggregator } from './bar-aggregator.js'
+import type { LiveBus, LiveMessage } from './live-bus.js'
+import { candleMessage, topicKey } from './protocol.js'
+
+export interface TopicSink {
+  /** A serialised candle message for every client of `topic`. */
+  topic (topic: string, text: string): void
+  /** A serialised message for every client (resync_done). */
+  all (text: string): void
+}
+
+export interface LiveFeedOptions {
+  bus: LiveBus
+  store: CandleStore
+  sink: TopicSink
+  emitPartials: boolean
+  partialThrottleMs: number
+  log: Log
+}
+
+interface Topic {
+  key: string
+  symbol: string
+  interval: Interval
+  refs: number
+  aggregator?: BarAggregator
+  /** Open time of the newest final sent, so nothing older goes out after it. */
+  lastFinal?: number
+  lastPartialAt: number
+  pending?: CandleTuple
+  timer?: NodeJS.Timeout
+}
+
+export class LiveFeed {
+  private readonly topics = new Map<string, Topic>()
+  /** Per symbol: the serialised processing of its 1m messages by the aggregators. */
+  private readonly chains = new Map<string, Promise<void>>()
+  private readonly unsubscribe: () => void
+  private queue: LiveMessage[] = []
+  private scheduled = false
+  messages = 0
+
+  constructor (private readonly opts: LiveFeedOptions) {
+    this.unsubscribe = opts.bus.subscribe((msg) => {
+      this.queue.push(msg)
+      if (!this.scheduled) {
+        this.scheduled = true
+        setImmediate(() => this.drain())
+      }
+    })
+  }
+
+  /** Starts producing a topic (reference counted: one activate per interested party). */
+  activate (symbol: string, interval: Interval): void {
+    const key = topicKey(symbol, interval)
+    const t = this.topics.get(key)
+    if (t !== undefined) {
+      t.refs++
+      return
+    }
+    const topic: Topic = { key, symbol, interval, refs: 1, lastPartialAt: 0 }
+    if (interval !== BASE_INTERVAL) {
+      topic.aggregator = new BarAggregator(symbol, interval, this.opts.store, (bar, final) => this.send(topic, bar, final))
+    }
+    this.topics.set(key, topic)
+  }
+
+  deactivate (symbol: string, interval: Interval): void {
+    const key = topicKey(symbol, interval)
+    const t = this.topics.get(key)
+    if (t === undefined || --t.refs > 0) return
+    clearTimeout(t.timer)
+    this.topics.delete(key)
+  }
+
+  get activeTopics (): number {
+    return this.topics.size
+  }
+
+  private drain (): void {
+    this.scheduled = false
+    const batch = this.queue
+    this.queue = []
+    for (const msg of batch) {
+      this.messages++
+      if (msg.type === 'resync_done') {
+        this.afterSymbols(msg.symbols, () => this.opts.sink.all(JSON.stringify(msg)))
+        continue
+      }
+      this.onMinute(msg.candle, msg.final)
+    }
+  }
+
+  private onMinute (c: Candle, final: boolean): void {
+    const base = this.topics.get(topicKey(c.symbol, BASE_INTERVAL))
+    if (base !== undefined) this.send(base, [c.ts, c.open, c.high, c.low, c.close, c.volume], final)
+    const aggregators = [...this.topics.values()].filter((t) => t.symbol === c.symbol && t.aggregator !== undefined)
+    if (aggregators.length === 0) return
+    this.chain(c.symbol, async () => {
+      for (const t of aggregators) {
+        if (this.topics.get(t.key) !== t) continue
+        try {
+          await t.aggregator!.onMinute(c, final)
+        } catch (err) {
+          this.opts.log.error({ topic: t.key, err: (err as Error).message }, 'live aggregation failed')
+        }
+      }
+    })
+  }
+
+  private chain (symbol: string, job: () => Promise<void>): void {
+    const next = (this.chains.get(symbol) ?? Promise.resolve()).then(job)
+    this.chains.set(symbol, next)
+  }
+
+  /** Runs `fn` once the aggregations already queued for these symbols are out, to keep order. */
+  private afterSymbols (symbols: readonly string[], fn: () => void): void {
+    const pending = symbols.map((s) => this.chains.get(s)).filter((p) => p !== undefined)
+    if (pending.length === 0) fn()
+    else void Promise.all(pending).then(fn)
+  }
+
+  private send (t: Topic, bar: CandleTuple, final: boolean): void {
+    if (this.topics.get(t.key) !== t) return
+    if (final) {
+      if (t.lastFinal !== undefined && bar[0] <= t.lastFinal) return
+      t.lastFinal = bar[0]
+      if (t.pending !== undefined && t.pending[0] <= bar[0]) {
+        clearTimeout(t.timer)
+        t.timer = undefined
+        t.pending = undefined
+      }
+      this.opts.sink.topic(t.key, candleMessage(t.symbol, t.interval, bar, true))
+      return
+    }
+    if (!this.opts.emitPartials || (t.lastFinal !== undefined && bar[0] <= t.lastFinal)) return
+    const throttle = this.opts.partialThrottleMs
+    const now = Date.now()
+    if (throttle === 0 || (t.timer === undefined && now - t.lastPartialAt >= throttle)) {
+      t.lastPartialAt = now
+      this.opts.sink.topic(t.key, candleMessage(t.symbol, t.interval, bar, false))
+      return
+    }
+    // Inside the throttle window: keep only the newest partial and send it when the window ends.
+    t.pending = bar
+    t.timer ??= setTimeout(() => {
+      t.timer = undefined
+      const p = t.pending
+      t.pending = undefined
+      if (p === undefined || this.topics.get(t.key) !== t) return
+      t.lastPartialAt = Date.now()
+      this.opts.sink.topic(t.key, candleMessage(t.symbol, t.interval, p, false))
+    }, Math.max(0, throttle - (now - t.lastPartialAt)))
+  }
+
+  /** Resolves when queued messages and aggregations have been processed (tests, shutdown). */
+  async idle (): Promise<void> {
+    while (this.scheduled || this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve))
+    await Promise.all(this.chains.values())
+  }
+
+  close (): void {
+    this.unsubscribe()
+    for (const t of this.topics.values()) clearTimeout(t.timer)
+    this.topics.clear()
+  }
+}
