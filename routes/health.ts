@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ErrorResponse, HealthResponse, ReadyResponse } from '../src/http/api-schemas.js'
+import { OPERATIONAL_ROUTE } from '../src/http/route-config.js'
 
 const PING_TIMEOUT_MS = 2000
 
@@ -22,7 +23,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     response: { 200: HealthResponse, 503: HealthResponse }
   }
   for (const url of ['/healthz', '/api/healthz']) {
-    app.get(url, { schema }, async (_request, reply) => {
+    app.get(url, { schema, config: OPERATIONAL_ROUTE }, async (_request, reply) => {
       const duckdbOk = await storeAnswers()
       const { live, issues } = app.ingest.health()
       const details = duckdbOk ? issues : [{ issue: 'duckdb_unavailable' }, ...issues]
@@ -38,12 +39,16 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.get('/readyz', {
+    config: OPERATIONAL_ROUTE,
     schema: {
       tags: ['health'],
-      summary: 'Readiness: migrations ran and the store answers',
+      summary: 'Readiness: migrations ran, the store answers and the server is not overloaded',
       response: { 200: ReadyResponse, 503: ReadyResponse, 500: ErrorResponse }
     }
   }, async (_request, reply) => {
+    if (app.isUnderPressure()) {
+      return reply.code(503).header('retry-after', '5').send({ status: 'not_ready', reason: 'overloaded: the event loop lags' })
+    }
     if (!(await storeAnswers())) return reply.code(503).send({ status: 'not_ready', reason: 'the candle store does not answer' })
     return { status: 'ready' }
   })

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { StatsResponse } from '../src/http/api-schemas.js'
+import { OPERATIONAL_ROUTE } from '../src/http/route-config.js'
 
 /** The seed's runtime metrics, plus cache and ingestion counters. */
 const stats: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/stats', {
+    config: OPERATIONAL_ROUTE,
     schema: { tags: ['meta'], summary: 'Runtime metrics (seed shape)', response: { 200: StatsResponse } }
   }, async () => {
     const cache = app.marketData.cache

@@ -1,15 +1,30 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ErrorResponse } from '../src/http/api-schemas.js'
 import { originPolicy } from '../src/http/origin-policy.js'
 
 /**
  * GET /ws: the live feed (protocol in the README). The upgrade is refused before it happens when
- * the hub is full (503) or, with CORS on, when a browser Origin is not on the CORS list (403).
+ * the hub is full (503) or, with CORS on, when a browser Origin is not on the CORS list (403). A
+ * plain GET without an upgrade is told what to do (426).
  */
 const ws: FastifyPluginAsyncTypebox = async (app) => {
   const { HTTP_CORS_ENABLE, HTTP_CORS_ORIGIN } = app.config
   const allowed = HTTP_CORS_ENABLE ? originPolicy(HTTP_CORS_ORIGIN) : undefined
-  app.get('/ws', {
-    websocket: true,
+  app.route({
+    method: 'GET',
+    url: '/ws',
+    schema: {
+      tags: ['live'],
+      summary: 'Live candles over WebSocket',
+      description: 'Upgrade to a WebSocket (same port). Send {"event":"subscribe","symbol":"BTCUSDT","interval":"1m"} and receive {"type":"candle","symbol","interval","data":[ts,o,h,l,c,v],"final":bool}; the full protocol is in the README. Refused with 403 when CORS is on and the Origin is not allowed, 503 when WS_MAX_CLIENTS is reached, 429 when rate limited; 426 for a request without an upgrade.',
+      response: {
+        101: { description: 'Switching Protocols: the WebSocket is open', type: 'null' },
+        403: ErrorResponse,
+        426: ErrorResponse,
+        429: ErrorResponse,
+        503: ErrorResponse
+      }
+    },
     preValidation: async (request, reply) => {
       const origin = request.headers.origin
       if (allowed !== undefined && origin !== undefined && !allowed(origin)) {
@@ -20,9 +35,14 @@ const ws: FastifyPluginAsyncTypebox = async (app) => {
         app.liveHub.noteRefused()
         return reply.code(503).header('retry-after', '30').send({ error: 'too_many_clients', message: 'the live feed is full; retry later' })
       }
+    },
+    handler: async (_request, reply) => reply.code(426).header('upgrade', 'websocket').send({
+      error: 'upgrade_required',
+      message: '/ws is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket)'
+    }),
+    wsHandler: (socket) => {
+      app.liveHub.attach(socket)
     }
-  }, (socket) => {
-    app.liveHub.attach(socket)
   })
 }
 

@@ -56,10 +56,37 @@ if [ -n "$symbol" ]; then
 else
   echo "note: no symbols stored or live; skipping the per-symbol checks"
 fi
+check openapi GET /openapi.json 200 'String(b.openapi).startsWith("3.") && "/api/v1/candles" in b.paths && "/ws" in b.paths'
+check ws-without-upgrade GET /ws 426 "$isErr"
 check candles-no-symbol GET /api/v1/candles 400 "$isErr"
 check candles-unknown GET '/api/v1/candles?symbol=NOSUCHSYMBOL&interval=1m' 404 "$isErr"
 check not-found GET /no/such/route 404 "$isErr"
 check wrong-method POST /api/v1/candles 405 "$isErr"
+
+# Non-JSON routes: status and a marker of the right format.
+check_text() {
+  local name=$1 path=$2 pattern=$3
+  local body status
+  body=$(curl -s -w '\n%{http_code}' "$base$path" 2>/dev/null)
+  status=${body##*$'\n'}
+  if [ "$status" = 200 ] && printf '%s' "$body" | grep -q -- "$pattern"; then
+    echo "ok   $name"; pass=$((pass + 1))
+  else
+    echo "FAIL $name: GET $path -> $status, expected 200 with $pattern"; fail=$((fail + 1))
+  fi
+}
+check_text metrics /metrics '^tvapi_http_request_duration_seconds_bucket'
+check_text docs /docs/ 'swagger'
+
+# check_header NAME PATH HEADER-LINE-REGEX
+check_header() {
+  if curl -s -D - -o /dev/null "$base$2" | tr -d '\r' | grep -qi -- "$3"; then
+    echo "ok   $1"; pass=$((pass + 1))
+  else
+    echo "FAIL $1: GET $2 lacks a header matching $3"; fail=$((fail + 1))
+  fi
+}
+check_header security-headers /api/v1/symbols '^x-content-type-options: nosniff$'
 
 echo "probe: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

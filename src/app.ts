@@ -5,6 +5,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import configPlugin from '../plugins/config.js'
 import corsPlugin from '../plugins/cors.js'
 import errorsPlugin from '../plugins/errors.js'
+import maintenancePlugin from '../plugins/maintenance.js'
+import rateLimitPlugin from '../plugins/rate-limit.js'
+import securityPlugin from '../plugins/security.js'
+import swaggerPlugin from '../plugins/swagger.js'
+import underPressurePlugin from '../plugins/under-pressure.js'
 import ingestPlugin, { type IngestPluginOptions } from '../plugins/ingest.js'
 import liveBusPlugin from '../plugins/live-bus.js'
 import liveHubPlugin from '../plugins/live-hub.js'
@@ -14,11 +19,13 @@ import storePlugin from '../plugins/store.js'
 import candlesRoutes from '../routes/candles.js'
 import healthRoutes from '../routes/health.js'
 import intervalsRoutes from '../routes/intervals.js'
+import metricsRoutes from '../routes/metrics.js'
+import openapiRoutes from '../routes/openapi.js'
 import statsRoutes from '../routes/stats.js'
 import symbolsRoutes from '../routes/symbols.js'
 import versionRoutes from '../routes/version.js'
 import wsRoutes from '../routes/ws.js'
-import type { Config } from './config.js'
+import { parseTrustProxy, type Config } from './config.js'
 import { pinoOptions } from './log.js'
 import type { DuckDbCandleStore } from './store/duckdb-candle-store.js'
 
@@ -35,6 +42,12 @@ export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
   return pinoOptions(config.LOG_LEVEL)
 }
 
+/** TRUST_PROXY for Fastify: a hop count becomes "trust the nearest n proxies". */
+function trustProxyOption (text: string): boolean | string[] | ((address: string, hop: number) => boolean) {
+  const v = parseTrustProxy(text) ?? false
+  return typeof v === 'number' ? (_address, hop) => hop < v : v
+}
+
 export async function buildApp (config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? loggerOptions(config),
@@ -43,21 +56,30 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     requestTimeout: 30_000,
     // Longer than the 60 s idle timeout of common load balancers, so they close first.
     keepAliveTimeout: 72_000,
+    connectionTimeout: 60_000,
+    trustProxy: trustProxyOption(config.TRUST_PROXY),
     return503OnClosing: true,
     // Two info lines per request would dominate a busy chart API; requests are logged at debug.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } }
   }).withTypeProvider<TypeBoxTypeProvider>()
+  // A client gets 15 s to send its headers (slowloris protection).
+  app.server.headersTimeout = 15_000
 
   await app.register(configPlugin, { config })
   await app.register(errorsPlugin)
+  await app.register(securityPlugin)
   await app.register(metricsPlugin)
   await app.register(corsPlugin)
+  await app.register(rateLimitPlugin)
+  await app.register(underPressurePlugin)
+  await app.register(swaggerPlugin)
   await app.register(storePlugin, { store: opts.store })
   await app.register(liveBusPlugin)
   await app.register(ingestPlugin, opts.ingest ?? {})
   await app.register(marketDataPlugin)
   await app.register(liveHubPlugin)
+  await app.register(maintenancePlugin)
 
   await app.register(healthRoutes)
   await app.register(versionRoutes)
@@ -66,5 +88,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(intervalsRoutes)
   await app.register(candlesRoutes)
   await app.register(wsRoutes)
+  await app.register(metricsRoutes)
+  await app.register(openapiRoutes)
   return app
 }

@@ -36,6 +36,12 @@ export const ConfigSchema = Type.Object({
   THREADS: Type.Integer({ minimum: 1, maximum: 256, default: 1, description: 'DuckDB worker threads' }),
   HTTP_DEFAULT_LIMIT: Type.Integer({ minimum: 1, maximum: 100_000, default: 600, description: 'Candles returned when a request gives no limit' }),
   HTTP_MAX_LIMIT: Type.Integer({ minimum: 1, maximum: 100_000, default: 5000, description: 'Largest limit served; larger requests are clamped to it' }),
+  TRUST_PROXY: Type.String({ default: 'false', description: 'Trust X-Forwarded-* from proxies: false, true, a hop count, or a comma list of proxy IPs/CIDRs (e.g. Cloudflare ranges)' }),
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0, description: 'Requests per client IP per window (0 turns rate limiting off); health, readiness and metrics are exempt' }),
+  RATE_LIMIT_WINDOW_MS: ms('Rate limit window', 60_000),
+  MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000, description: 'Answer 503 (Retry-After) while the event loop lags more than this (0 turns overload protection off)' }),
+  CHECKPOINT_INTERVAL_MS: Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 600_000, description: 'DuckDB CHECKPOINT period (0: only DuckDB\'s own)' }),
+  RETENTION_DAYS: Type.String({ default: '', description: 'Delete candles older than this many days: one number for every interval, or per interval like 1m=90,1h=730 (empty keeps everything)' }),
   WS_PING_PERIOD_MS: ms('Interval between WebSocket pings to clients', 30_000),
   WS_PONG_TIMEOUT_MS: ms('Close a client that has not answered a ping for this long', 75_000),
   WS_SEND_QUEUE_MAX_MSGS: ms('Most messages queued for one WebSocket client before it is closed', 500),
@@ -87,6 +93,8 @@ const ITEM_RULES: Partial<Record<SettingName, ItemRule>> = {
 const STRING_RULES: Partial<Record<SettingName, (v: string) => string | undefined>> = {
   LIVE_LOOKBACK: (v) => parseDuration(v) === undefined ? 'must be a duration such as 90m, 12h, 3d or 2w' : undefined,
   BINANCE_REST_URL: (v) => /^https?:\/\/[^/\s]+(\/[^\s]*[^/\s])?$/.test(v) ? undefined : 'must be an http(s) URL without a trailing slash',
+  TRUST_PROXY: (v) => parseTrustProxy(v) === undefined ? 'must be false, true, a hop count, or a comma list of IPs/CIDRs' : undefined,
+  RETENTION_DAYS: (v) => parseRetention(v) === undefined ? 'must be a number of days, or a list like 1m=90,1h=730' : undefined,
   BINANCE_WS_URL: (v) => /^wss?:\/\/[^/\s]+(\/[^\s]*[^/\s])?$/.test(v) ? undefined : 'must be a ws(s) URL without a trailing slash'
 }
 
@@ -142,6 +150,31 @@ export function parseSetting (name: SettingName, raw: string, src: Source = {}):
   const why = STRING_RULES[name]?.(text)
   if (why !== undefined) fail(why)
   return text
+}
+
+/** TRUST_PROXY as Fastify's trustProxy option. */
+export function parseTrustProxy (text: string): boolean | number | string[] | undefined {
+  const t = text.trim()
+  const b = parseBoolean(t)
+  if (b !== undefined && !/^\d+$/.test(t)) return b
+  if (/^\d+$/.test(t)) return Number(t) === 0 ? false : Number(t)
+  const list = t.split(',').map((x) => x.trim()).filter((x) => x !== '')
+  if (list.length === 0) return false
+  return list.every((x) => /^[0-9a-f.:]+(\/\d{1,3})?$/i.test(x)) ? list : undefined
+}
+
+/** RETENTION_DAYS: days to keep per interval ('*' for every interval); {} keeps everything. */
+export function parseRetention (text: string): Record<string, number> | undefined {
+  const t = text.trim()
+  if (t === '' || t === '0') return {}
+  if (/^\d+$/.test(t)) return { '*': Number(t) }
+  const out: Record<string, number> = {}
+  for (const part of t.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+    const m = /^(\w+)=(\d+)$/.exec(part)
+    if (m === null || !isInterval(m[1]) || Number(m[2]) < 1) return undefined
+    out[m[1]] = Number(m[2])
+  }
+  return out
 }
 
 /** Flag spelling to setting name: `--http.cors.enable`, `--http-cors-enable` → HTTP_CORS_ENABLE. */
@@ -276,6 +309,11 @@ export function mergeConfig (layers: Array<Record<string, unknown>>): Config {
   }
   if (config.LIVE && config.LIVE_SYMBOLS.length === 0) {
     throw new ConfigError('invalid value "" for LIVE_SYMBOLS: list at least one symbol when LIVE is on (or pass --live=0)')
+  }
+  const keepMinutes = parseRetention(config.RETENTION_DAYS)!
+  const keep1m = keepMinutes['1m'] ?? keepMinutes['*']
+  if (config.LIVE && keep1m !== undefined && keep1m * 86_400_000 <= parseDuration(config.LIVE_LOOKBACK)!) {
+    throw new ConfigError(`invalid value "${config.RETENTION_DAYS}" for RETENTION_DAYS: 1m candles must be kept longer than LIVE_LOOKBACK (${config.LIVE_LOOKBACK}), or every catch-up would fetch them again`)
   }
   if (config.HTTP_CORS_ENABLE && config.HTTP_CORS_ORIGIN.length === 0) {
     throw new ConfigError('invalid value "" for HTTP_CORS_ORIGIN: list the allowed origins when HTTP_CORS_ENABLE is on')

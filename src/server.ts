@@ -5,6 +5,7 @@ import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { UsageError, type Command } from './cli/command.js'
 import { backfillCommand } from './cli/backfill.js'
+import { backupCommand, restoreCommand } from './cli/backup.js'
 import { importCommand } from './cli/import.js'
 import { seedCommand } from './cli/seed.js'
 import { simulatorCommand } from './cli/simulator.js'
@@ -33,6 +34,8 @@ const COMMANDS: Record<string, Command> = {
   backfill: backfillCommand,
   import: importCommand,
   seed: seedCommand,
+  backup: backupCommand,
+  restore: restoreCommand,
   simulator: simulatorCommand
 }
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { ConfigError, SETTING_NAMES, loadConfig, parseCommandLine } from '../src/config.js'
+import { ConfigError, SETTING_NAMES, loadConfig, parseCommandLine, parseRetention, parseTrustProxy } from '../src/config.js'
 import { tempDir } from './helpers.js'
 
 const load = (argv: string[], env: Record<string, string> = {}, dotenvPath: string | false = false) =>
@@ -114,4 +114,29 @@ t.test('--help lists every setting with its env name and default', async (t) => 
   const seedHelp = cli(['seed', '--help'])
   t.equal(seedHelp.status, 0)
   t.match(seedHelp.stdout, /--symbols/)
+})
+
+t.test('operational settings: proxies, rate limits, overload, retention', async (t) => {
+  const c = load([])
+  t.equal(c.TRUST_PROXY, 'false')
+  t.equal(c.RATE_LIMIT_MAX, 0, 'rate limiting is off by default')
+  t.equal(c.RATE_LIMIT_WINDOW_MS, 60_000)
+  t.equal(c.MAX_EVENT_LOOP_DELAY_MS, 1000)
+  t.equal(c.CHECKPOINT_INTERVAL_MS, 600_000)
+  t.equal(c.RETENTION_DAYS, '')
+  t.equal(parseTrustProxy('false'), false)
+  t.equal(parseTrustProxy('true'), true)
+  t.equal(parseTrustProxy('2'), 2, 'a hop count')
+  t.equal(parseTrustProxy('0'), false)
+  t.same(parseTrustProxy('173.245.48.0/20, 10.0.0.1'), ['173.245.48.0/20', '10.0.0.1'])
+  t.equal(parseTrustProxy('cloudflare'), undefined)
+  t.same(parseRetention(''), {})
+  t.same(parseRetention('30'), { '*': 30 })
+  t.same(parseRetention('1m=90,1h=730'), { '1m': 90, '1h': 730 })
+  t.equal(parseRetention('1m=0'), undefined)
+  t.equal(parseRetention('7m=3'), undefined)
+  t.throws(() => load(['--trust-proxy', 'cloudflare']), { message: /TRUST_PROXY.*hop count/ })
+  t.throws(() => load(['--retention-days', 'forever']), { message: /RETENTION_DAYS/ })
+  t.throws(() => load(['--live', '--retention-days', '1m=1', '--live-lookback', '3d']), { message: /kept longer than LIVE_LOOKBACK/ })
+  t.equal(load(['--live=0', '--retention-days', '1m=1']).RETENTION_DAYS, '1m=1', 'without live ingestion any window is fine')
 })

@@ -51,6 +51,8 @@ export interface HubStats {
 const INBOUND_BURST = 20
 const INBOUND_PER_SECOND = 10
 const INBOUND_OVERRUN_CLOSE = 50
+/** How long shutdown waits for clients to complete the close handshake. */
+const SHUTDOWN_GRACE_MS = 1500
 
 export class LiveHub {
   readonly feed: LiveFeed
@@ -109,10 +111,7 @@ export class LiveHub {
     socket.on('pong', () => { client.lastPongAt = Date.now() })
     socket.on('error', (err: Error & { code?: string }) => {
       // ws reports an oversized or malformed frame here (WS_ERR_*), then closes with 1009/1002 itself.
-      if (client.closing === undefined && err.code?.startsWith('WS_ERR_') === true) {
-        client.closing = 'limit'
-        this.closed.limit++
-      }
+      if (err.code?.startsWith('WS_ERR_') === true) client.markClosing('limit')
       this.opts.log.debug({ client: client.id, err: err.message, code: err.code }, 'client socket error')
     })
     socket.on('close', () => this.detach(client))
@@ -276,16 +275,21 @@ export class LiveHub {
     }
   }
 
-  /** Closes every client with 1001 and waits (briefly) for them to go. */
+  /** Closes every client with 1001; the ones that do not finish the handshake in time are cut off. */
   async close (): Promise<void> {
     clearInterval(this.pingTimer)
     clearInterval(this.stallTimer)
     this.feed.close()
-    const gone = [...this.clients].map((c) => new Promise<void>((resolve) => {
+    const clients = [...this.clients]
+    const gone = Promise.all(clients.map((c) => new Promise<void>((resolve) => {
       if (c.socket.readyState === c.socket.CLOSED) resolve()
       else c.socket.once('close', () => resolve())
-    }))
-    for (const c of this.clients) c.close(CLOSE_GOING_AWAY, 'server shutting down', 'shutdown')
-    await Promise.all(gone)
+    })))
+    for (const c of clients) c.close(CLOSE_GOING_AWAY, 'server shutting down', 'shutdown')
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([gone, new Promise((resolve) => { timer = setTimeout(resolve, SHUTDOWN_GRACE_MS) })])
+    clearTimeout(timer)
+    for (const c of clients) c.socket.terminate()
+    await gone
   }
 }

@@ -98,13 +98,22 @@ export class LiveClient {
   /** Sends a close frame and cuts the connection if the handshake does not finish in time. */
   close (code: number, reason: string, cause: CloseCause): void {
     if (this.closing !== undefined) return
+    this.markClosing(cause)
+    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
+      this.socket.close(code, reason)
+    }
+  }
+
+  /**
+   * Records why the connection is ending (also when ws closes it itself, e.g. for an oversized
+   * frame) and guarantees it ends: a peer that never answers the close handshake is cut off.
+   */
+  markClosing (cause: CloseCause): void {
+    if (this.closing !== undefined) return
     this.closing = cause
     this.queue = []
     this.queuedBytes = 0
     this.onCause(this, cause)
-    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
-      this.socket.close(code, reason)
-    }
     const timer = setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS)
     timer.unref()
     this.socket.once('close', () => clearTimeout(timer))

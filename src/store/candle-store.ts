@@ -33,7 +33,14 @@ export interface UpsertResult {
   symbols: string[]
 }
 
-export type WriteListener = (symbols: ReadonlySet<string>) => void
+export interface WriteInfo {
+  /** Rows in the committed batch (0 for deletions). */
+  rows: number
+  /** Time the batch took, appending included. */
+  durationMs: number
+}
+
+export type WriteListener = (symbols: ReadonlySet<string>, info: WriteInfo) => void
 
 export interface CandleStore {
   /** Inserts or replaces closed candles, keyed by (symbol, interval, ts), in one transaction. */
@@ -62,6 +69,8 @@ export interface CandleStore {
   findGaps (symbol: string, interval: Interval, from: number, to: number): Promise<TimeRange[]>
   /** Deletes the bars of one interval with open time in [from, to]; returns rows deleted. */
   deleteRange (symbol: string, interval: Interval, from: number, to: number): Promise<number>
+  /** Deletes every bar of `interval` (all intervals when undefined) opening before `cutoff`. */
+  deleteOlderThan (interval: Interval | undefined, cutoff: number): Promise<number>
   /** Called after each committed write with the symbols it touched. */
   onWrite (listener: WriteListener): () => void
   /** Resolves when the database answers a trivial query. */

@@ -1,4 +1,6 @@
 // The DuckDB candle repository: the only module that writes SQL against the candles table.
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import type { DuckDBConnection } from '@duckdb/node-api'
 import type { Candle, CandleTuple } from '../domain/candle.js'
@@ -28,6 +30,31 @@ interface PooledConnection {
 
 /** Appending yields to the event loop this often, so a large import does not freeze the server. */
 const APPEND_YIELD_ROWS = 20_000
+
+/** A string literal for statements that take no parameters (EXPORT/IMPORT paths). */
+function sqlString (value: string): string {
+  return `'${value.replace(/'/g, "''")}'`
+}
+
+/**
+ * Loads a backup made by `backup()` into a new database file; refuses to touch an existing one.
+ */
+export async function restoreDatabase (path: string, backupDir: string): Promise<void> {
+  if (existsSync(path)) throw new Error(`${path} already exists; restore only into a new file`)
+  if (!existsSync(join(backupDir, 'schema.sql'))) throw new Error(`${backupDir} is not a backup (no schema.sql)`)
+  const db = await openDatabase(path, 1)
+  try {
+    const con = await db.connect()
+    try {
+      await con.run(`IMPORT DATABASE ${sqlString(backupDir)}`)
+      await con.run('CHECKPOINT')
+    } finally {
+      con.closeSync()
+    }
+  } finally {
+    db.release()
+  }
+}
 
 const NATIVE_SQL = (dir: Direction) => `
   SELECT ts::DOUBLE, open, high, low, close, volume
@@ -133,6 +160,7 @@ export class DuckDbCandleStore implements CandleStore {
     for (const c of candles) unique.set(`${c.symbol}\u0000${c.interval}\u0000${c.ts}`, c)
     if (unique.size === 0) return { rows: 0, symbols: [] }
     return await this.writeQueue.run(async () => {
+      const started = performance.now()
       const ranges = new Map<string, { symbol: string, interval: Interval, first: number, last: number }>()
       const appender = await this.writer.createAppender('candles_stage')
       let n = 0
@@ -175,7 +203,8 @@ export class DuckDbCandleStore implements CandleStore {
         this.noteRange(r.symbol, r.interval, r.first, r.last)
         symbols.add(r.symbol)
       }
-      for (const l of this.listeners) l(symbols)
+      const info = { rows: unique.size, durationMs: performance.now() - started }
+      for (const l of this.listeners) l(symbols, info)
       return { rows: unique.size, symbols: [...symbols] }
     })
   }
@@ -256,10 +285,42 @@ export class DuckDbCandleStore implements CandleStore {
       const deleted = r.currentRowCount
       if (deleted > 0) {
         await this.refreshRange(symbol, interval)
-        for (const l of this.listeners) l(new Set([symbol]))
+        for (const l of this.listeners) l(new Set([symbol]), { rows: 0, durationMs: 0 })
       }
       return deleted
     })
+  }
+
+  async deleteOlderThan (interval: Interval | undefined, cutoff: number): Promise<number> {
+    if (this.closed) throw new Error('candle store is closed')
+    return await this.writeQueue.run(async () => {
+      const r = interval === undefined
+        ? await this.writer.runAndReadAll('DELETE FROM candles WHERE ts < $1 RETURNING symbol, interval', [cutoff])
+        : await this.writer.runAndReadAll('DELETE FROM candles WHERE interval = $1 AND ts < $2 RETURNING symbol, interval', [interval, cutoff])
+      const touched = new Map<string, [string, Interval]>()
+      for (const [symbol, iv] of r.getRows()) touched.set(`${symbol}|${iv}`, [symbol as string, iv as Interval])
+      for (const [symbol, iv] of touched.values()) await this.refreshRange(symbol, iv)
+      if (touched.size > 0) {
+        const symbols = new Set([...touched.values()].map(([symbol]) => symbol))
+        for (const l of this.listeners) l(symbols, { rows: 0, durationMs: 0 })
+      }
+      return r.currentRowCount
+    })
+  }
+
+  /** Writes the WAL into the database file; DuckDB also reclaims deleted row groups here. */
+  async checkpoint (): Promise<void> {
+    if (this.closed || this.path === MEMORY_PATH) return
+    await this.writeQueue.run(() => this.writer.run('CHECKPOINT'))
+  }
+
+  /**
+   * A consistent copy of the whole database as Parquet files plus schema, for `restoreDatabase`.
+   * It runs on a reader: one statement sees one snapshot, and the writer's TEMP staging table
+   * must not end up in the copy.
+   */
+  async backup (dir: string): Promise<void> {
+    await this.read((con) => con.run(`EXPORT DATABASE ${sqlString(dir)} (FORMAT parquet)`))
   }
 
   /** Re-reads first/last of one series after rows were removed. */

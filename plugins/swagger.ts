@@ -1,0 +1,25 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import fp from 'fastify-plugin'
+import { packageInfo } from '../src/project.js'
+
+/** OpenAPI 3 generated from the route schemas (served at /openapi.json) and its page at /docs. */
+export default fp(async (app) => {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Trading Viewer API',
+        version: packageInfo().version,
+        description: 'Binance spot candles (OHLCV) stored in DuckDB, served over REST and a live WebSocket feed at /ws. Every error is {"error": code, "message": sentence}.'
+      },
+      tags: [
+        { name: 'market data', description: 'Symbols, intervals and candles' },
+        { name: 'live', description: 'The WebSocket feed' },
+        { name: 'health', description: 'Liveness and readiness probes' },
+        { name: 'meta', description: 'Versions and runtime metrics' }
+      ]
+    }
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+}, { name: 'swagger' })

@@ -1,0 +1,110 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { parseEnv } from 'node:util'
+import t from 'tap'
+import { parse as parseYaml } from 'yaml'
+import { SETTING_NAMES, configLayers, mergeConfig } from '../src/config.js'
+import { tempDir } from './helpers.js'
+import { waitFor } from './ingest-helpers.js'
+import { DockerfileRunner, buildContext } from './dockerfile-runner.js'
+
+const ALIASES = ['CORS_ENABLE', 'CORS_ORIGIN', 'DUCKDB_PATH']
+
+async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as { port: number }).port
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+t.test('the Dockerfile, run step by step in a clean copy, builds a tree whose default command serves /healthz', async (t) => {
+  const work = tempDir(t, 'tv-docker-')
+  const context = join(work, 'context')
+  const files = buildContext(process.cwd(), context)
+  t.notOk(files.some((f) => f.startsWith('node_modules/') || f.startsWith('dist/') || f.startsWith('test/')), '.dockerignore keeps the context small')
+  const runner = new DockerfileRunner(context, work)
+  const runtime = runner.build(join(context, 'Dockerfile'), (line) => t.comment(line))
+
+  t.same(runner.stages.map((s) => s.name), ['build', 'runtime'], 'multi-stage')
+  t.match(runtime.from, /^node:20-bookworm-slim$/)
+  t.equal(runtime.user, 'node', 'runs as the image\'s node user (UID/GID 1000), not root')
+  t.same(runtime.volumes, ['/data'])
+  t.same(runtime.expose, ['8080'])
+  t.equal(runtime.env.DUCKDB, '/data/market.duckdb')
+  t.same(runtime.healthcheck?.slice(0, 2), ['node', '-e'], 'the health check needs nothing beyond node')
+  const app = runner.map(runtime, runtime.workdir)
+  t.ok(existsSync(join(app, 'dist/src/server.js')), 'the build output was copied in')
+  t.notOk(existsSync(join(app, 'node_modules/typescript')), 'production dependencies only')
+  t.notOk(existsSync(join(app, 'node_modules/tap')))
+  t.ok(existsSync(join(app, 'node_modules/@duckdb/node-api')))
+
+  // `docker run -p PORT:PORT -v DATA:/data IMAGE`, with the Dockerfile's CMD and defaults (live
+  // ingestion from Binance, unreachable here: the service must still come up and serve).
+  const port = await freePort()
+  const { LOG_LEVEL: _ignored, ...inherited } = process.env
+  const env: NodeJS.ProcessEnv = { ...inherited, ...runtime.env, DUCKDB: runner.map(runtime, '/data/market.duckdb'), HOST: '127.0.0.1', PORT: String(port) }
+  const child = spawn(runtime.cmd![0]!, runtime.cmd!.slice(1), { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(() => { child.kill('SIGKILL') })
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  let out = ''
+  child.stdout.on('data', (d) => { out += String(d) })
+  child.stderr.on('data', (d) => { out += String(d) })
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200, 30_000, `the service to listen: ${out}`)
+  const health = spawnSync(runtime.healthcheck![0]!, runtime.healthcheck!.slice(1), { env, encoding: 'utf8', timeout: 10_000 })
+  t.equal(health.status, 0, 'HEALTHCHECK passes')
+  const version = await (await fetch(`http://127.0.0.1:${port}/version`)).json() as { name: string }
+  t.equal(version.name, 'trading-viewer-api')
+  t.ok(existsSync(runner.map(runtime, '/data/market.duckdb')), 'the database lives on the /data volume')
+  child.kill('SIGTERM')
+  t.equal(await exited, 0, 'stops cleanly on SIGTERM (docker stop)')
+
+  const offline = spawn('node', ['dist/src/server.js', '--exchange', 'simulator'], { cwd: app, env, stdio: 'ignore' })
+  t.teardown(() => { offline.kill('SIGKILL') })
+  await waitFor(async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/candles?symbol=BTCUSDT&interval=1m&limit=3`).catch(() => undefined)
+    return res?.ok === true && (await res.json() as { data: unknown[] }).data.length === 3
+  }, 30_000, 'candles from the simulator in the built tree')
+  offline.kill('SIGTERM')
+})
+
+t.test('compose.yaml and both env files parse and name only settings the service knows', async (t) => {
+  const compose = parseYaml(readFileSync('compose.yaml', 'utf8'), { merge: true }) as {
+    services: Record<string, { build: string, profiles: string[], env_file: string[], environment?: Record<string, string>, volumes: string[], healthcheck: { test: string[] }, restart: string, ports: string[] }>
+    volumes: Record<string, unknown>
+  }
+  t.same(Object.keys(compose.services).sort(), ['api', 'api-dev'])
+  t.same(compose.services['api-dev']!.profiles, ['dev'])
+  t.same(compose.services.api!.profiles, ['prod'])
+  for (const [name, service] of Object.entries(compose.services)) {
+    t.equal(service.build, '.', `${name} builds the Dockerfile`)
+    t.equal(service.restart, 'unless-stopped', `${name} restarts`)
+    t.match(service.healthcheck.test.join(' '), /\/healthz/, `${name} has a healthcheck`)
+    t.ok(service.ports.some((p) => p.endsWith(':8080')), `${name} publishes 8080`)
+    const volume = service.volumes[0]!.split(':')
+    t.equal(volume[1], '/data', `${name} keeps the database on /data`)
+    t.ok(volume[0]! in compose.volumes, `${name} uses a named volume`)
+    for (const key of Object.keys(service.environment ?? {})) t.ok(SETTING_NAMES.includes(key as never), `${name}: ${key} is a setting`)
+    for (const file of service.env_file) t.ok(existsSync(file), `${file} exists`)
+  }
+
+  for (const file of ['.env.dev', '.env.prod']) {
+    const vars = parseEnv(readFileSync(file, 'utf8'))
+    const unknown = Object.keys(vars).filter((k) => !SETTING_NAMES.includes(k as never) && !ALIASES.includes(k))
+    t.same(unknown, [], `${file} names only known settings`)
+    for (const key of ['LOG_LEVEL', 'CORS_ENABLE', 'CORS_ORIGIN', 'PORT', 'HTTP_DEFAULT_LIMIT', 'HTTP_MAX_LIMIT']) {
+      t.ok(key in vars, `${file} holds the seed sample's ${key}`)
+    }
+    const config = mergeConfig(configLayers({ env: {}, dotenvPath: file }))
+    t.ok(config.HTTP_CORS_ENABLE, `${file}: CORS on`)
+    if (file === '.env.dev') {
+      t.same(config.HTTP_CORS_ORIGIN, ['http://localhost:3000'])
+      t.equal(config.LOG_LEVEL, 'debug')
+    } else {
+      t.same(config.HTTP_CORS_ORIGIN, ['https://www.tradingchart.ink'])
+      t.ok(config.RATE_LIMIT_MAX > 0, 'rate limited in production')
+    }
+  }
+})
