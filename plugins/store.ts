@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { CandleStore } from '../src/store/candle-store.js'
 import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
-import { MEMORY_PATH } from '../src/store/duckdb-database.js'
+import { storeOptions } from '../src/store/store-options.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,11 +16,7 @@ export interface StorePluginOptions {
 
 /** Opens the DuckDB candle store (running migrations) and closes it after everything else. */
 export default fp<StorePluginOptions>(async (app, opts) => {
-  const { STORAGE, DUCKDB, THREADS } = app.config
-  const store = opts.store ?? await DuckDbCandleStore.open({
-    path: STORAGE === 'memory' ? MEMORY_PATH : DUCKDB,
-    threads: THREADS
-  })
+  const store = opts.store ?? await DuckDbCandleStore.open(storeOptions(app.config))
   app.log.info({ path: store.path, engine: store.engineVersion }, 'candle store ready')
   app.decorate('store', store)
   if (opts.store === undefined) app.addHook('onClose', async () => { await store.close() })

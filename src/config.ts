@@ -34,6 +34,7 @@ export const ConfigSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '0.0.0.0', description: 'Address to listen on' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP and WebSocket port (0 picks a free port)' }),
   THREADS: Type.Integer({ minimum: 1, maximum: 256, default: 1, description: 'DuckDB worker threads' }),
+  DUCKDB_MEMORY_LIMIT: Type.String({ default: '192MB', description: 'DuckDB memory limit (its cache and query memory; beyond it DuckDB spills to disk), e.g. 192MB, 1GB' }),
   HTTP_DEFAULT_LIMIT: Type.Integer({ minimum: 1, maximum: 100_000, default: 600, description: 'Candles returned when a request gives no limit' }),
   HTTP_MAX_LIMIT: Type.Integer({ minimum: 1, maximum: 100_000, default: 5000, description: 'Largest limit served; larger requests are clamped to it' }),
   TRUST_PROXY: Type.String({ default: 'false', description: 'Trust X-Forwarded-* from proxies: false, true, a hop count, or a comma list of proxy IPs/CIDRs (e.g. Cloudflare ranges)' }),
@@ -93,6 +94,7 @@ const ITEM_RULES: Partial<Record<SettingName, ItemRule>> = {
 const STRING_RULES: Partial<Record<SettingName, (v: string) => string | undefined>> = {
   LIVE_LOOKBACK: (v) => parseDuration(v) === undefined ? 'must be a duration such as 90m, 12h, 3d or 2w' : undefined,
   BINANCE_REST_URL: (v) => /^https?:\/\/[^/\s]+(\/[^\s]*[^/\s])?$/.test(v) ? undefined : 'must be an http(s) URL without a trailing slash',
+  DUCKDB_MEMORY_LIMIT: (v) => /^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(v) ? undefined : 'must be a size such as 192MB or 2GB',
   TRUST_PROXY: (v) => parseTrustProxy(v) === undefined ? 'must be false, true, a hop count, or a comma list of IPs/CIDRs' : undefined,
   RETENTION_DAYS: (v) => parseRetention(v) === undefined ? 'must be a number of days, or a list like 1m=90,1h=730' : undefined,
   BINANCE_WS_URL: (v) => /^wss?:\/\/[^/\s]+(\/[^\s]*[^/\s])?$/.test(v) ? undefined : 'must be a ws(s) URL without a trailing slash'

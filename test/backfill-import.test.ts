@@ -7,7 +7,8 @@ import { BinanceExchange } from '../src/exchange/binance/binance-exchange.js'
 import { minuteCandles } from '../src/exchange/simulator/price-model.js'
 import { backfill } from '../src/ingest/backfill.js'
 import { importArchives } from '../src/ingest/archive/archive-import.js'
-import { parseArchiveName, parseKlineCsv } from '../src/ingest/archive/kline-csv.js'
+import { parseArchiveName, startsWithHeader } from '../src/ingest/archive/kline-csv.js'
+import { candleDefect } from '../src/domain/candle.js'
 import { readZip } from '../src/ingest/archive/zip-reader.js'
 import { silentLog } from '../src/log.js'
 import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
@@ -94,25 +95,39 @@ t.test('archive names and CSV rows', async (t) => {
   t.same(parseArchiveName('ETHUSDT-1h-2025-03-07.csv'), { symbol: 'ETHUSDT', interval: '1h', period: '2025-03-07' })
   t.equal(parseArchiveName('ETHUSDT-1s-2025-03-07.csv'), undefined, '1s is not served here')
   t.equal(parseArchiveName('prices.csv'), undefined)
+  t.ok(startsWithHeader('open_time,open,high\n1,2,3'))
+  t.notOk(startsWithHeader('1704067200000,1,2\n'))
 
+  const dir = tempDir(t)
+  const store = await memoryStore(t)
+  const load = async (name: string, text: string, interval: '1m' | '1h' | '1w' | '1M' = '1m') => {
+    const path = join(dir, name)
+    writeFileSync(path, text)
+    const [r] = await store.loadKlineCsv([{ path, symbol: name.split('-')[0]!, interval, skipLines: startsWithHeader(text) ? 1 : 0 }])
+    return r!
+  }
   const from = Date.UTC(2024, 11, 31, 23, 58)
-  const ms = parseKlineCsv(archiveCsv('BTCUSDT', from, from + 2 * MIN), 'BTCUSDT', '1m')
-  const us = parseKlineCsv(archiveCsv('BTCUSDT', from, from + 2 * MIN, true), 'BTCUSDT', '1m')
-  t.same(us.candles, ms.candles, 'microsecond times equal millisecond times')
-  t.same(ms.candles, minuteCandles('BTCUSDT', from, from + 2 * MIN))
-  const withHeader = parseKlineCsv(`open_time,open,high,low,close,volume,close_time\n${archiveCsv('BTCUSDT', from, from + MIN)}`, 'BTCUSDT', '1m')
-  t.equal(withHeader.candles.length, 1, 'a header line (futures files) is skipped')
-  const bad = parseKlineCsv([
+  const ms = await load('MS-1m.csv', archiveCsv('BTCUSDT', from, from + 2 * MIN))
+  const us = await load('US-1m.csv', archiveCsv('BTCUSDT', from, from + 2 * MIN, true))
+  t.same([ms.rows, ms.stored, us.rows, us.stored], [2, 2, 2, 2])
+  t.same(await store.getCandles({ symbol: 'US', interval: '1m', from: 0, limit: 10 }), await store.getCandles({ symbol: 'MS', interval: '1m', from: 0, limit: 10 }), 'microsecond times equal millisecond times')
+  t.same(await store.getCandles({ symbol: 'MS', interval: '1m', from: 0, limit: 10 }), minuteCandles('BTCUSDT', from, from + 2 * MIN).map((c) => [c.ts, c.open, c.high, c.low, c.close, c.volume]))
+  const withHeader = await load('HDR-1m.csv', `open_time,open,high,low,close,volume,close_time\n${archiveCsv('BTCUSDT', from, from + MIN)}`)
+  t.same([withHeader.rows, withHeader.stored], [1, 1], 'a header line (futures files) is skipped')
+  const bad = await load('BAD-1m.csv', [
     '1704067200000,1,2,0.5,1.5,10,1704067259999',
     '1704067260000,1,0.9,0.5,1.5,10,1704067319999',
     '1704067320000,1,2,0.5,1.5,-1,1704067379999',
     '1704067380000,1,2,0.5,,10,1704067439999',
     '1704067410000,1,2,0.5,1.5,10,1704067469999',
     'yesterday,1,2,0.5,1.5,10,0',
-    '1704067440000,1,2'
-  ].join('\r\n'), 'BTCUSDT', '1m')
-  t.equal(bad.rows, 7)
-  t.equal(bad.candles.length, 1)
+    '1704067440000,1,2',
+    '',
+    '1704067500000,1,2,0.5,1.5,10,1704067559999',
+    '1704067500000,1,2,0.5,1.6,10,1704067559999'
+  ].join('\r\n'))
+  t.equal(bad.rows, 9, 'every non-empty line is read')
+  t.equal(bad.stored, 2, 'two good keys (one of them on two lines)')
   t.same(Object.fromEntries(bad.rejected), {
     'high is below open or close': 1,
     'volume is negative': 1,
@@ -121,6 +136,36 @@ t.test('archive names and CSV rows', async (t) => {
     'open time is not epoch milliseconds or microseconds': 1,
     'fewer than 6 fields': 1
   })
+  t.equal((await store.getCandles({ symbol: 'BAD', interval: '1m', from: 0, limit: 10 })).length, 2)
+})
+
+t.test('the SQL validation of archive lines agrees with candleDefect on every rule', async (t) => {
+  const dir = tempDir(t)
+  const store = await memoryStore(t)
+  const good = { symbol: 'P', ts: Date.UTC(2024, 0, 1), open: 10, high: 12, low: 9, close: 11, volume: 5 }
+  const variants: Array<Partial<typeof good>> = [
+    {}, { open: -1 }, { high: -1, low: -2, open: -1.5, close: -1.2 }, { low: -0.5 }, { close: -3 }, { volume: -1 },
+    { open: Number.NaN }, { high: Number.POSITIVE_INFINITY }, { low: Number.NaN }, { close: Number.NEGATIVE_INFINITY }, { volume: Number.NaN },
+    { high: 10.5 }, { high: 10.99 }, { low: 10.5 }, { low: 11 }, { ts: good.ts + 1 }, { ts: good.ts + 30_000 }, { open: 0, close: 0, low: 0, high: 0, volume: 0 }
+  ]
+  const intervals = ['1m', '1h', '1w', '1M'] as const
+  for (const interval of intervals) {
+    const lines: string[] = []
+    const expected = new Map<string, number>()
+    variants.forEach((v, i) => {
+      const c = { ...good, ...v, interval, ts: (v.ts ?? good.ts) + i * (interval === '1M' ? 0 : 7 * 86_400_000) }
+      // Each variant in its own month for 1M, so open times stay distinct and aligned where meant.
+      if (interval === '1M') c.ts = Date.UTC(2024, i, 1) + (v.ts === undefined ? 0 : v.ts - good.ts)
+      const reason = candleDefect(c)
+      if (reason !== undefined) expected.set(reason, (expected.get(reason) ?? 0) + 1)
+      lines.push([c.ts, c.open, c.high, c.low, c.close, c.volume, c.ts + 59_999].join(','))
+    })
+    const path = join(dir, `P-${interval}.csv`)
+    writeFileSync(path, lines.join('\n'))
+    const [r] = await store.loadKlineCsv([{ path, symbol: `P${intervals.indexOf(interval)}`, interval }])
+    t.same(Object.fromEntries(r!.rejected), Object.fromEntries(expected), `${interval}: the same rejections and reasons`)
+    t.equal(r!.stored, variants.length - [...expected.values()].reduce((a, b) => a + b, 0))
+  }
 })
 
 t.test('import of CSV (ms and µs) and zip archives stores every valid row', async (t) => {

@@ -4,7 +4,7 @@ import type { CandleTuple } from '../src/domain/candle.js'
 import { minuteCandle, minuteCandles } from '../src/exchange/simulator/price-model.js'
 import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
 import { openDatabase } from '../src/store/duckdb-database.js'
-import { loadMigrations } from '../src/store/migrations.js'
+import { loadMigrations, migrate } from '../src/store/migrations.js'
 import { DAY, MIN, T0, memoryStore, seededStore, tempDir } from './helpers.js'
 
 const HOUR = 60 * MIN
@@ -148,12 +148,49 @@ t.test('a file store keeps every candle across restarts and migrations run once'
   t.teardown(() => second.close())
   t.same(await second.getCandles({ symbol: 'BTCUSDT', interval: '1m', limit: 5000 }), before, 'every candle survives a restart')
   t.same(second.storedRange('BTCUSDT', '1m'), { first: T0, last: T0 + 2 * DAY - MIN })
-  const db = await openDatabase(path, 1)
+  const db = await openDatabase(path)
   t.teardown(() => db.release())
-  t.equal(db.instance, (await openDatabase(path, 1)).instance, 'one DuckDB instance per file per process')
+  t.equal(db.instance, (await openDatabase(path)).instance, 'one DuckDB instance per file per process')
   db.release()
   const con = await db.connect()
   const versions = (await con.runAndReadAll('SELECT version FROM schema_migrations ORDER BY version')).getRows().map((r) => Number(r[0]))
   con.closeSync()
   t.same(versions, loadMigrations().map((m) => m.version), 'each migration is recorded exactly once')
+})
+
+t.test('the hourly roll-up table follows every write and delete of 1m candles', async (t) => {
+  const store = await seededStore(t, ['BTCUSDT'], 3)
+  const expectHours = async (what: string) => {
+    const rows = await store.getCandles({ symbol: 'BTCUSDT', interval: '1m', from: 0, limit: 100_000 })
+    t.same(await store.getCandles({ symbol: 'BTCUSDT', interval: '1h', from: 0, limit: 1000 }), rollUp(rows, (ts) => ts - (ts % HOUR)), `1h after ${what}`)
+    t.same(await store.getCandles({ symbol: 'BTCUSDT', interval: '1d', from: 0, limit: 1000 }), rollUp(rows, (ts) => ts - (ts % DAY)), `1d after ${what}`)
+  }
+  await expectHours('seeding')
+  await store.upsertBatch([{ ...minuteCandle('BTCUSDT', T0 + DAY + 17 * MIN), high: 1e6, volume: 12.5 }])
+  await expectHours('replacing one minute')
+  await store.deleteRange('BTCUSDT', '1m', T0 + 30 * HOUR + 20 * MIN, T0 + 32 * HOUR + 10 * MIN)
+  await expectHours('deleting minutes across hour boundaries')
+  await store.deleteRange('BTCUSDT', '1m', T0 + 40 * HOUR, T0 + 41 * HOUR - MIN)
+  await expectHours('deleting a whole hour')
+  await store.deleteOlderThan('1m', T0 + DAY + 25 * MIN)
+  await expectHours('retention with a cutoff inside an hour')
+  const bar = await store.barSoFar('BTCUSDT', '1d', T0 + 2 * DAY)
+  const day = await store.getCandles({ symbol: 'BTCUSDT', interval: '1d', from: T0 + 2 * DAY, to: T0 + 2 * DAY, limit: 1 })
+  t.same(bar, { bar: day[0], lastMinute: T0 + 3 * DAY - MIN }, 'the live aggregation starts from the roll-ups')
+})
+
+t.test('a database written before the roll-up table gets it built by the migration', async (t) => {
+  const path = join(tempDir(t), 'old.duckdb')
+  const db = await openDatabase(path)
+  const con = await db.connect()
+  await migrate(con, loadMigrations().filter((m) => m.version === 1))
+  for (const c of minuteCandles('ETHUSDT', T0, T0 + 9 * HOUR)) {
+    await con.run('INSERT INTO candles VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [c.symbol, c.interval, c.ts, c.open, c.high, c.low, c.close, c.volume])
+  }
+  con.closeSync()
+  db.release()
+  const store = await DuckDbCandleStore.open({ path })
+  t.teardown(() => store.close())
+  const rows = minuteCandles('ETHUSDT', T0, T0 + 9 * HOUR).map((c): CandleTuple => [c.ts, c.open, c.high, c.low, c.close, c.volume])
+  t.same(await store.getCandles({ symbol: 'ETHUSDT', interval: '4h', from: 0, limit: 100 }), rollUp(rows, (ts) => ts - (ts % (4 * HOUR))))
 })

@@ -3,6 +3,7 @@ import { isInterval, type Interval } from '../domain/intervals.js'
 import { isoUtc } from '../domain/time.js'
 import { connectExchange } from '../exchange/connect.js'
 import { backfill } from '../ingest/backfill.js'
+import { storeOptions } from '../store/store-options.js'
 import { DuckDbCandleStore } from '../store/duckdb-candle-store.js'
 import { cliLog, formatDuration, progressReporter } from './cli-log.js'
 import { UsageError, type Command } from './command.js'
@@ -40,7 +41,7 @@ export const backfillCommand: Command = {
     const fromText = options.get('FROM')
     if (config.STORAGE === 'memory') throw new UsageError('backfill with STORAGE=memory would be lost on exit; use --storage duck')
     const log = cliLog(config.LOG_LEVEL)
-    const store = await DuckDbCandleStore.open({ path: config.DUCKDB, threads: config.THREADS })
+    const store = await DuckDbCandleStore.open(storeOptions(config))
     const connected = await connectExchange(config, log, { symbols })
     try {
       const serverTime = await connected.exchange.serverTime()

@@ -2,6 +2,7 @@
 // Parquet files, via EXPORT DATABASE) and its load into a new database file.
 import { existsSync, readdirSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { storeOptions } from '../store/store-options.js'
 import { DuckDbCandleStore, restoreDatabase } from '../store/duckdb-candle-store.js'
 import { UsageError, type Command } from './command.js'
 
@@ -16,7 +17,7 @@ export const backupCommand: Command = {
     if (existsSync(out) && readdirSync(out).length > 0) throw new UsageError(`--out ${out} is not empty; choose a new directory`)
     if (config.STORAGE === 'memory') throw new UsageError('there is nothing to back up with STORAGE=memory')
     if (!existsSync(config.DUCKDB)) throw new UsageError(`no database at ${config.DUCKDB}`)
-    const store = await DuckDbCandleStore.open({ path: config.DUCKDB, threads: config.THREADS })
+    const store = await DuckDbCandleStore.open(storeOptions(config))
     try {
       const started = Date.now()
       await store.backup(resolve(out))
@@ -42,7 +43,7 @@ export const restoreCommand: Command = {
     } catch (err) {
       throw new UsageError((err as Error).message)
     }
-    const store = await DuckDbCandleStore.open({ path: config.DUCKDB, threads: config.THREADS })
+    const store = await DuckDbCandleStore.open(storeOptions(config))
     const summary = store.listSymbols().length
     await store.close()
     process.stdout.write(`restored ${resolve(from)} into ${resolve(config.DUCKDB)} (${summary} symbols)\n`)

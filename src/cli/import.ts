@@ -3,6 +3,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { importArchives } from '../ingest/archive/archive-import.js'
 import { parseArchiveName } from '../ingest/archive/kline-csv.js'
+import { storeOptions } from '../store/store-options.js'
 import { DuckDbCandleStore } from '../store/duckdb-candle-store.js'
 import { cliLog, formatDuration } from './cli-log.js'
 import { UsageError, type Command } from './command.js'
@@ -33,7 +34,7 @@ export const importCommand: Command = {
     const files = expand(positionals)
     if (files.length === 0) throw new UsageError('no archive files found (names like BTCUSDT-1m-2024-01.zip)')
     const log = cliLog(config.LOG_LEVEL)
-    const store = await DuckDbCandleStore.open({ path: config.DUCKDB, threads: config.THREADS })
+    const store = await DuckDbCandleStore.open(storeOptions(config))
     try {
       const report = await importArchives(files, {
         store,

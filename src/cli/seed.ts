@@ -5,6 +5,7 @@ import { normalizeSymbol } from '../domain/symbols.js'
 import { isoUtc, parseTimePoint } from '../domain/time.js'
 import { minuteCandles } from '../exchange/simulator/price-model.js'
 import type { CandleStore } from '../store/candle-store.js'
+import { storeOptions } from '../store/store-options.js'
 import { DuckDbCandleStore } from '../store/duckdb-candle-store.js'
 import { UsageError, type Command } from './command.js'
 
@@ -66,7 +67,7 @@ export const seedCommand: Command = {
     if (!/^\d+$/.test(seedText)) throw new UsageError(`invalid value "${seedText}" for --seed: must be a non-negative integer`)
     if (from >= to) throw new UsageError(`--from (${isoUtc(from)}) must be before --to (${isoUtc(to)})`)
     if (config.STORAGE === 'memory') throw new UsageError('seed with STORAGE=memory would be lost on exit; use --storage duck')
-    const store = await DuckDbCandleStore.open({ path: config.DUCKDB, threads: config.THREADS })
+    const store = await DuckDbCandleStore.open(storeOptions(config))
     try {
       const started = Date.now()
       const rows = await seedStore(store, { symbols, from, to, seed: Number(seedText) })

@@ -225,13 +225,15 @@ export class LiveHub {
   }
 
   private toTopic (key: string, text: string): void {
+    const data = Buffer.from(text)
     const subs = this.subscribers.get(key)
-    if (subs !== undefined) for (const c of subs) c.deliver(key, text)
-    if (this.broadcastKeys.has(key)) for (const c of this.broadcast) c.send(text)
+    if (subs !== undefined) for (const c of subs) c.deliver(key, data)
+    if (this.broadcastKeys.has(key)) for (const c of this.broadcast) c.send(data)
   }
 
   private toAll (text: string): void {
-    for (const c of this.clients) c.send(text)
+    const data = Buffer.from(text)
+    for (const c of this.clients) c.send(data)
   }
 
   private keepAlive (): void {

@@ -11,6 +11,7 @@ export const CLOSE_TRY_AGAIN_LATER = 1013
 
 /** Unsent bytes the socket may hold before messages wait in the client's own queue. */
 const FLUSH_THRESHOLD = 64 * 1024
+const TEXT_FRAME = { binary: false }
 /** How long a closing client gets to finish the close handshake before it is cut off. */
 const CLOSE_GRACE_MS = 2000
 
@@ -31,10 +32,10 @@ export class LiveClient {
   /** Topics this client subscribed to; undefined until its first subscribe (broadcast mode). */
   topics?: Set<string>
   /** Topics whose snapshot is being read; their live messages wait here to keep order. */
-  readonly held = new Map<string, string[]>()
+  readonly held = new Map<string, Buffer[]>()
   lastPongAt = Date.now()
   closing?: CloseCause
-  private queue: string[] = []
+  private queue: Buffer[] = []
   private queuedBytes = 0
   private lastProgressAt = Date.now()
   private readonly written = () => {
@@ -54,39 +55,43 @@ export class LiveClient {
     return this.queue.length
   }
 
-  /** Queues or writes one text frame; never blocks. */
-  send (text: string): void {
+  /**
+   * Queues or writes one text frame; never blocks. Fan-out passes the same encoded Buffer to every
+   * client, so a message is turned into bytes once, not once per socket.
+   */
+  send (message: string | Buffer): void {
     if (this.closing !== undefined || this.socket.readyState !== this.socket.OPEN) return
+    const data = typeof message === 'string' ? Buffer.from(message) : message
     if (this.queue.length === 0 && this.socket.bufferedAmount < FLUSH_THRESHOLD) {
-      this.write(text)
+      this.write(data)
       return
     }
     if (this.queue.length === 0) this.lastProgressAt = Date.now()
-    this.queue.push(text)
-    this.queuedBytes += Buffer.byteLength(text)
+    this.queue.push(data)
+    this.queuedBytes += data.length
     if (this.queue.length > this.limits.maxQueuedMessages || this.queuedBytes + this.socket.bufferedAmount > this.limits.maxQueuedBytes) {
       this.close(CLOSE_TRY_AGAIN_LATER, 'backpressure: the client does not read fast enough', 'backpressure')
     }
   }
 
   /** Topic messages go through here so a pending snapshot of the topic is not overtaken. */
-  deliver (topic: string, text: string): void {
+  deliver (topic: string, data: Buffer): void {
     const held = this.held.get(topic)
-    if (held !== undefined) held.push(text)
-    else this.send(text)
+    if (held !== undefined) held.push(data)
+    else this.send(data)
   }
 
-  private write (text: string): void {
+  private write (data: Buffer): void {
     this.counters.messagesSent++
-    this.counters.bytesSent += text.length
-    this.socket.send(text, this.written)
+    this.counters.bytesSent += data.length
+    this.socket.send(data, TEXT_FRAME, this.written)
   }
 
   private flush (): void {
     while (this.queue.length > 0 && this.socket.bufferedAmount < FLUSH_THRESHOLD && this.closing === undefined) {
-      const text = this.queue.shift()!
-      this.queuedBytes -= Buffer.byteLength(text)
-      this.write(text)
+      const data = this.queue.shift()!
+      this.queuedBytes -= data.length
+      this.write(data)
     }
   }
 

@@ -40,11 +40,25 @@ export interface WriteInfo {
   durationMs: number
 }
 
+export interface CsvLoadResult {
+  /** Data lines in the file (a header line excluded). */
+  rows: number
+  /** Distinct candles stored. */
+  stored: number
+  /** Rejected lines by reason. */
+  rejected: Map<string, number>
+}
+
 export type WriteListener = (symbols: ReadonlySet<string>, info: WriteInfo) => void
 
 export interface CandleStore {
   /** Inserts or replaces closed candles, keyed by (symbol, interval, ts), in one transaction. */
   upsertBatch (candles: readonly Candle[]): Promise<UpsertResult>
+  /**
+   * Loads Binance archive kline CSVs (12 columns, ms or µs open times) through the same write
+   * path as upsertBatch, in one transaction; invalid lines are counted by reason, never stored.
+   */
+  loadKlineCsv (files: ReadonlyArray<{ path: string, symbol: string, interval: Interval, skipLines?: number }>): Promise<CsvLoadResult[]>
   /**
    * Candles in ascending order. No bounds: the latest `limit`; `from` only: the first `limit` at or
    * after it; `to` only: the last `limit` at or before it; both: the first `limit` in the range.

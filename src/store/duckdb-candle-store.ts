@@ -2,16 +2,17 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
-import type { DuckDBConnection } from '@duckdb/node-api'
+import { BIGINT, DOUBLE, DuckDBDataChunk, VARCHAR, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api'
 import type { Candle, CandleTuple } from '../domain/candle.js'
 import {
   BASE_INTERVAL, INTERVALS, WEEK_ORIGIN_MS, addBuckets, bucketStart, bucketStartAtOrAfter, fixedIntervalMs, type Interval
 } from '../domain/intervals.js'
 import type {
-  CandleQuery, CandleStore, IntervalRange, TimeRange, UpsertResult, WriteListener
+  CandleQuery, CandleStore, CsvLoadResult, IntervalRange, TimeRange, UpsertResult, WriteListener
 } from './candle-store.js'
+import { klineCsvRelation, type CsvFile } from './kline-csv-sql.js'
 import { planRead, readWindowed, type Direction } from './candle-windows.js'
-import { MEMORY_PATH, openDatabase, type DatabaseHandle } from './duckdb-database.js'
+import { DATABASE_ALIAS, MEMORY_PATH, openDatabase, type DatabaseHandle } from './duckdb-database.js'
 import { migrate } from './migrations.js'
 import { SerialQueue } from './serial-queue.js'
 
@@ -19,6 +20,7 @@ export interface DuckDbStoreOptions {
   /** File path, or ':memory:'. */
   path: string
   threads?: number
+  memoryLimit?: string
   /** Reader connections; reads run in parallel across them. */
   readers?: number
 }
@@ -28,10 +30,24 @@ interface PooledConnection {
   queue: SerialQueue
 }
 
-/** Appending yields to the event loop this often, so a large import does not freeze the server. */
-const APPEND_YIELD_ROWS = 20_000
+/** Rows per appended chunk (DuckDB's vector size). */
+const CHUNK_ROWS = 2048
+/** Appending yields to the event loop every this many chunks, so a large batch does not freeze the server. */
+const YIELD_EVERY_CHUNKS = 10
+const STAGE_TYPES = [VARCHAR, VARCHAR, BIGINT, DOUBLE, DOUBLE, DOUBLE, DOUBLE, DOUBLE]
 
-/** A string literal for statements that take no parameters (EXPORT/IMPORT paths). */
+export interface KlineCsvFile extends CsvFile {
+  symbol: string
+}
+
+interface SeriesSpan {
+  symbol: string
+  interval: Interval
+  first: number
+  last: number
+}
+
+/** A string literal for statements that take no parameters (file paths of EXPORT, IMPORT, read_csv). */
 function sqlString (value: string): string {
   return `'${value.replace(/'/g, "''")}'`
 }
@@ -42,12 +58,12 @@ function sqlString (value: string): string {
 export async function restoreDatabase (path: string, backupDir: string): Promise<void> {
   if (existsSync(path)) throw new Error(`${path} already exists; restore only into a new file`)
   if (!existsSync(join(backupDir, 'schema.sql'))) throw new Error(`${backupDir} is not a backup (no schema.sql)`)
-  const db = await openDatabase(path, 1)
+  const db = await openDatabase(path)
   try {
     const con = await db.connect()
     try {
       await con.run(`IMPORT DATABASE ${sqlString(backupDir)}`)
-      await con.run('CHECKPOINT')
+      await con.run(`CHECKPOINT ${DATABASE_ALIAS}`)
     } finally {
       con.closeSync()
     }
@@ -63,20 +79,45 @@ const NATIVE_SQL = (dir: Direction) => `
   ORDER BY ts ${dir === 'asc' ? 'ASC' : 'DESC'}
   LIMIT $5`
 
-// Open is the first minute's open and close the last minute's close. Volume is summed as an exact
+/** Where a rolled-up interval is aggregated from: 1m candles, or the hourly roll-ups for 1h and up. */
+interface RollupSource {
+  table: 'candles' | 'candle_rollups'
+  base: Interval
+}
+
+const HOUR_MS = 3_600_000
+const hourOf = (ts: number) => ts - (ts % HOUR_MS)
+const MINUTES: RollupSource = { table: 'candles', base: BASE_INTERVAL }
+const HOURS: RollupSource = { table: 'candle_rollups', base: '1h' }
+
+function rollupSource (interval: Interval): RollupSource {
+  return interval === '1M' || (fixedIntervalMs(interval) ?? 0) % HOUR_MS === 0 ? HOURS : MINUTES
+}
+
+// Open is the first bar's open and close the last bar's close. Volume is summed as an exact
 // decimal at Binance's 8-decimal precision: a float sum over thousands of minutes drifts in the last
 // digits, which clients would see as 1234.56789001.
-const ROLLUP_SQL = (interval: Interval, dir: Direction) => `
+const ROLLUP_SQL = (interval: Interval, source: RollupSource, dir: Direction) => `
   SELECT b::DOUBLE, arg_min(open, ts), max(high), min(low), arg_max(close, ts), sum(volume::DECIMAL(38, 8))::DOUBLE
   FROM (
     SELECT ${interval === '1M' ? "epoch_ms(date_trunc('month', epoch_ms(ts)))" : 'ts - ((ts - $6) % $7)'} AS b,
            ts, open, high, low, close, volume
-    FROM candles
+    FROM ${source.table}
     WHERE symbol = $1 AND interval = $2 AND ts BETWEEN $3 AND $4
   )
   GROUP BY b
   ORDER BY b ${dir === 'asc' ? 'ASC' : 'DESC'}
   LIMIT $5`
+
+// Recomputes the hourly roll-ups of one symbol's hours in [$2, $3] from its 1m candles.
+const REFRESH_HOURS_SQL = `
+  INSERT OR REPLACE INTO candle_rollups
+  SELECT symbol, '1h', ts - ts % ${HOUR_MS} AS hour,
+         arg_min(open, ts), max(high), min(low), arg_max(close, ts),
+         sum(volume::DECIMAL(38, 8))::DOUBLE, count(*)::INTEGER, max(ts)
+  FROM candles
+  WHERE symbol = $1 AND interval = '${BASE_INTERVAL}' AND ts BETWEEN $2 AND $3
+  GROUP BY symbol, hour`
 
 export class DuckDbCandleStore implements CandleStore {
   /** (symbol → interval → first/last open time) of everything stored, kept in step with writes. */
@@ -94,7 +135,7 @@ export class DuckDbCandleStore implements CandleStore {
   ) {}
 
   static async open (opts: DuckDbStoreOptions): Promise<DuckDbCandleStore> {
-    const db = await openDatabase(opts.path, opts.threads ?? 1)
+    const db = await openDatabase(opts.path, { threads: opts.threads, memoryLimit: opts.memoryLimit })
     const connections: DuckDBConnection[] = []
     try {
       const writer = await db.connect()
@@ -102,7 +143,7 @@ export class DuckDbCandleStore implements CandleStore {
       await migrate(writer)
       await writer.run('CREATE TEMP TABLE IF NOT EXISTS candles_stage AS SELECT * FROM candles LIMIT 0')
       const readers: PooledConnection[] = []
-      for (let i = 0; i < Math.max(1, opts.readers ?? 2); i++) {
+      for (let i = 0; i < Math.max(1, opts.readers ?? 4); i++) {
         const con = await db.connect()
         connections.push(con)
         readers.push({ con, queue: new SerialQueue() })
@@ -161,51 +202,142 @@ export class DuckDbCandleStore implements CandleStore {
     if (unique.size === 0) return { rows: 0, symbols: [] }
     return await this.writeQueue.run(async () => {
       const started = performance.now()
-      const ranges = new Map<string, { symbol: string, interval: Interval, first: number, last: number }>()
-      const appender = await this.writer.createAppender('candles_stage')
-      let n = 0
+      let spans: SeriesSpan[]
       try {
-        for (const c of unique.values()) {
-          appender.appendVarchar(c.symbol)
-          appender.appendVarchar(c.interval)
-          appender.appendBigInt(BigInt(c.ts))
-          appender.appendDouble(c.open)
-          appender.appendDouble(c.high)
-          appender.appendDouble(c.low)
-          appender.appendDouble(c.close)
-          appender.appendDouble(c.volume)
-          appender.endRow()
-          const key = `${c.symbol}\u0000${c.interval}`
-          const r = ranges.get(key)
-          if (r === undefined) ranges.set(key, { symbol: c.symbol, interval: c.interval, first: c.ts, last: c.ts })
-          else {
-            if (c.ts < r.first) r.first = c.ts
-            if (c.ts > r.last) r.last = c.ts
-          }
-          if (++n % APPEND_YIELD_ROWS === 0) {
-            appender.flushSync()
-            await yieldToLoop()
+        spans = await this.stageCandles([...unique.values()])
+      } catch (err) {
+        await this.writer.run('DELETE FROM candles_stage')
+        throw err
+      }
+      return await this.commitStaged(spans, unique.size, started)
+    })
+  }
+
+  /** Appends candles to the staging table in column chunks; returns the span of each series. */
+  private async stageCandles (candles: readonly Candle[]): Promise<SeriesSpan[]> {
+    const spans = new Map<string, SeriesSpan>()
+    for (const c of candles) {
+      const key = `${c.symbol}\u0000${c.interval}`
+      const r = spans.get(key)
+      if (r === undefined) spans.set(key, { symbol: c.symbol, interval: c.interval, first: c.ts, last: c.ts })
+      else {
+        if (c.ts < r.first) r.first = c.ts
+        if (c.ts > r.last) r.last = c.ts
+      }
+    }
+    const appender = await this.writer.createAppender('candles_stage')
+    try {
+      for (let i = 0; i < candles.length; i += CHUNK_ROWS) {
+        const part = candles.slice(i, i + CHUNK_ROWS)
+        const chunk = DuckDBDataChunk.create(STAGE_TYPES, part.length)
+        chunk.setColumns([
+          part.map((c) => c.symbol), part.map((c) => c.interval), part.map((c) => BigInt(c.ts)),
+          part.map((c) => c.open), part.map((c) => c.high), part.map((c) => c.low), part.map((c) => c.close), part.map((c) => c.volume)
+        ])
+        appender.appendDataChunk(chunk)
+        if ((i / CHUNK_ROWS) % YIELD_EVERY_CHUNKS === YIELD_EVERY_CHUNKS - 1) {
+          appender.flushSync()
+          await yieldToLoop()
+        }
+      }
+    } finally {
+      appender.closeSync()
+    }
+    return [...spans.values()]
+  }
+
+  /**
+   * Moves rows into candles in one transaction (from the staging table, or from another source
+   * such as a validated CSV file), refreshes the hourly roll-ups they touch, updates the in-memory
+   * ranges and tells the write listeners. Every writer ends here.
+   */
+  private async commitStaged (
+    spans: readonly SeriesSpan[],
+    rows: number,
+    started: number,
+    source: { sql: string, params: DuckDBValue[] } = { sql: 'SELECT * FROM candles_stage', params: [] },
+    replace = false
+  ): Promise<UpsertResult> {
+    // Rows that cannot collide with stored ones skip the conflict handling of INSERT OR REPLACE.
+    const overlaps = replace || spans.some((s) => {
+      const r = this.index.get(s.symbol)?.get(s.interval)
+      return r !== undefined && s.first <= r.last && s.last >= r.first
+    })
+    try {
+      await this.writer.run('BEGIN TRANSACTION')
+      await this.writer.run(`INSERT ${overlaps ? 'OR REPLACE ' : ''}INTO candles ${source.sql}`, source.params)
+      for (const r of spans) {
+        if (r.interval !== BASE_INTERVAL) continue
+        await this.writer.run(REFRESH_HOURS_SQL, [r.symbol, hourOf(r.first), hourOf(r.last) + HOUR_MS - 1])
+      }
+      await this.writer.run('COMMIT')
+    } catch (err) {
+      await this.writer.run('ROLLBACK').catch(() => {})
+      throw err
+    } finally {
+      await this.writer.run('DELETE FROM candles_stage')
+    }
+    const symbols = new Set<string>()
+    for (const r of spans) {
+      this.noteRange(r.symbol, r.interval, r.first, r.last)
+      symbols.add(r.symbol)
+    }
+    const info = { rows, durationMs: performance.now() - started }
+    for (const l of this.listeners) l(symbols, info)
+    return { rows, symbols: [...symbols] }
+  }
+
+  async loadKlineCsv (files: readonly KlineCsvFile[]): Promise<CsvLoadResult[]> {
+    if (this.closed) throw new Error('candle store is closed')
+    if (files.length === 0) return []
+    return await this.writeQueue.run(async () => {
+      const started = performance.now()
+      // Files sharing an interval and a header count are read by one (parallel) scan.
+      const groups = new Map<string, KlineCsvFile[]>()
+      for (const f of files) {
+        const key = `${f.interval}|${f.skipLines ?? 0}`
+        groups.set(key, [...(groups.get(key) ?? []), f])
+      }
+      const symbols = [...files].map((f) => `(${sqlString(f.path)}, ${sqlString(f.symbol)}, ${sqlString(f.interval)})`).join(', ')
+      const relations = [...groups.values()].map((g) => `SELECT * FROM ${klineCsvRelation(g.map((f) => f.path), g[0]!.interval, g[0]!.skipLines ?? 0)}`)
+      try {
+        await this.writer.run(`
+          CREATE OR REPLACE TEMP TABLE csv_lines AS
+          SELECT m.symbol, m.interval, r.* FROM (${relations.join(' UNION ALL ')}) r
+          JOIN (VALUES ${symbols}) m(filename, symbol, interval) USING (filename)`)
+        const results = new Map(files.map((f) => [f.path, { rows: 0, stored: 0, rejected: new Map<string, number>() } satisfies CsvLoadResult]))
+        for (const [filename, reason, n] of (await this.writer.runAndReadAll(
+          'SELECT filename, reason, count(*)::INTEGER FROM csv_lines GROUP BY filename, reason')).getRows() as Array<[string, string | null, number]>) {
+          const r = results.get(filename)!
+          r.rows += n
+          if (reason !== null) r.rejected.set(reason, n)
+        }
+        for (const r of results.values()) r.stored = r.rows - [...r.rejected.values()].reduce((a, b) => a + b, 0)
+        const spans = (await this.writer.runAndReadAll(`
+          SELECT symbol, interval, min(ts)::DOUBLE, max(ts)::DOUBLE FROM csv_lines WHERE valid GROUP BY symbol, interval`))
+          .getRows().map(([symbol, interval, first, last]) => ({ symbol, interval, first, last }) as SeriesSpan)
+        const valid = 'SELECT symbol, interval, ts, open, high, low, close, volume FROM csv_lines WHERE valid'
+        const stored = [...results.values()].reduce((sum, r) => sum + r.stored, 0)
+        if (spans.length > 0) {
+          try {
+            await this.commitStaged(spans, stored, started, { sql: valid, params: [] })
+          } catch (err) {
+            if (!/duplicate key|same row twice/i.test((err as Error).message)) throw err
+            // A key repeated within or across the files: keep one row of each, and count keys, not lines.
+            for (const [filename, distinct] of (await this.writer.runAndReadAll(
+              'SELECT filename, count(DISTINCT ts)::INTEGER FROM csv_lines WHERE valid GROUP BY filename')).getRows() as Array<[string, number]>) {
+              results.get(filename)!.stored = distinct
+            }
+            const unique = `SELECT DISTINCT ON (symbol, interval, ts) symbol, interval, ts, open, high, low, close, volume
+                            FROM csv_lines WHERE valid ORDER BY symbol, interval, ts`
+            const [[keys]] = (await this.writer.runAndReadAll(`SELECT count(*)::INTEGER FROM (${unique})`)).getRows()
+            await this.commitStaged(spans, keys as number, started, { sql: unique, params: [] }, true)
           }
         }
-        appender.closeSync()
-        await this.writer.run('BEGIN TRANSACTION')
-        await this.writer.run('INSERT OR REPLACE INTO candles SELECT * FROM candles_stage')
-        await this.writer.run('COMMIT')
-      } catch (err) {
-        try { appender.closeSync() } catch { /* already closed */ }
-        await this.writer.run('ROLLBACK').catch(() => {})
-        throw err
+        return files.map((f) => results.get(f.path)!)
       } finally {
-        await this.writer.run('DELETE FROM candles_stage')
+        await this.writer.run('DROP TABLE IF EXISTS csv_lines')
       }
-      const symbols = new Set<string>()
-      for (const r of ranges.values()) {
-        this.noteRange(r.symbol, r.interval, r.first, r.last)
-        symbols.add(r.symbol)
-      }
-      const info = { rows: unique.size, durationMs: performance.now() - started }
-      for (const l of this.listeners) l(symbols, info)
-      return { rows: unique.size, symbols: [...symbols] }
     })
   }
 
@@ -224,21 +356,25 @@ export class DuckDbCandleStore implements CandleStore {
     if (plan === undefined) return []
     const width = fixedIntervalMs(q.interval)
     const origin = q.interval === '1w' ? WEEK_ORIGIN_MS : 0
+    const source = rollupSource(q.interval)
+    const sql = { asc: ROLLUP_SQL(q.interval, source, 'asc'), desc: ROLLUP_SQL(q.interval, source, 'desc') }
     return await readWindowed(q.interval, plan, q.limit, (lo, hi, dir, limit) => {
-      // hi is the open of the last bar wanted: read every minute up to that bar's close.
-      const hiMinute = addBuckets(q.interval, hi, 1) - 1
+      // hi is the open of the last bar wanted: read every source bar up to that bar's close.
+      const hiSource = addBuckets(q.interval, hi, 1) - 1
       const params = width === undefined
-        ? [q.symbol, BASE_INTERVAL, lo, hiMinute, limit]
-        : [q.symbol, BASE_INTERVAL, lo, hiMinute, limit, origin, width]
-      return this.read(async (con) => (await con.runAndReadAll(ROLLUP_SQL(q.interval, dir), params)).getRows() as CandleTuple[])
+        ? [q.symbol, source.base, lo, hiSource, limit]
+        : [q.symbol, source.base, lo, hiSource, limit, origin, width]
+      return this.read(async (con) => (await con.runAndReadAll(sql[dir], params)).getRows() as CandleTuple[])
     })
   }
 
   async barSoFar (symbol: string, interval: Interval, start: number): Promise<{ bar: CandleTuple, lastMinute: number } | undefined> {
     const end = addBuckets(interval, start, 1)
+    const source = rollupSource(interval)
+    const newest = source === HOURS ? 'max(last_minute)::DOUBLE' : 'max(ts)::DOUBLE'
     const [row] = (await this.read((con) => con.runAndReadAll(`
-      SELECT arg_min(open, ts), max(high), min(low), arg_max(close, ts), sum(volume::DECIMAL(38, 8))::DOUBLE, max(ts)::DOUBLE
-      FROM candles WHERE symbol = $1 AND interval = $2 AND ts >= $3 AND ts < $4`, [symbol, BASE_INTERVAL, start, end]))).getRows()
+      SELECT arg_min(open, ts), max(high), min(low), arg_max(close, ts), sum(volume::DECIMAL(38, 8))::DOUBLE, ${newest}
+      FROM ${source.table} WHERE symbol = $1 AND interval = $2 AND ts >= $3 AND ts < $4`, [symbol, source.base, start, end]))).getRows()
     if (row === undefined || row[5] === null) return undefined
     const [open, high, low, close, volume, lastMinute] = row as number[]
     return { bar: [start, open!, high!, low!, close!, volume!], lastMinute: lastMinute! }
@@ -284,6 +420,7 @@ export class DuckDbCandleStore implements CandleStore {
         'DELETE FROM candles WHERE symbol = $1 AND interval = $2 AND ts BETWEEN $3 AND $4 RETURNING 1', [symbol, interval, from, to])
       const deleted = r.currentRowCount
       if (deleted > 0) {
+        if (interval === BASE_INTERVAL) await this.rebuildHours(symbol, hourOf(from), hourOf(to))
         await this.refreshRange(symbol, interval)
         for (const l of this.listeners) l(new Set([symbol]), { rows: 0, durationMs: 0 })
       }
@@ -299,6 +436,13 @@ export class DuckDbCandleStore implements CandleStore {
         : await this.writer.runAndReadAll('DELETE FROM candles WHERE interval = $1 AND ts < $2 RETURNING symbol, interval', [interval, cutoff])
       const touched = new Map<string, [string, Interval]>()
       for (const [symbol, iv] of r.getRows()) touched.set(`${symbol}|${iv}`, [symbol as string, iv as Interval])
+      if (interval === undefined || interval === BASE_INTERVAL) {
+        // Whole hours before the cutoff go; the hour the cutoff falls in is recomputed.
+        await this.writer.run("DELETE FROM candle_rollups WHERE interval = '1h' AND ts < $1", [hourOf(cutoff)])
+        for (const symbol of new Set([...touched.values()].filter(([, iv]) => iv === BASE_INTERVAL).map(([sym]) => sym))) {
+          await this.rebuildHours(symbol, hourOf(cutoff), hourOf(cutoff))
+        }
+      }
       for (const [symbol, iv] of touched.values()) await this.refreshRange(symbol, iv)
       if (touched.size > 0) {
         const symbols = new Set([...touched.values()].map(([symbol]) => symbol))
@@ -311,7 +455,7 @@ export class DuckDbCandleStore implements CandleStore {
   /** Writes the WAL into the database file; DuckDB also reclaims deleted row groups here. */
   async checkpoint (): Promise<void> {
     if (this.closed || this.path === MEMORY_PATH) return
-    await this.writeQueue.run(() => this.writer.run('CHECKPOINT'))
+    await this.writeQueue.run(() => this.writer.run(`CHECKPOINT ${DATABASE_ALIAS}`))
   }
 
   /**
@@ -321,6 +465,12 @@ export class DuckDbCandleStore implements CandleStore {
    */
   async backup (dir: string): Promise<void> {
     await this.read((con) => con.run(`EXPORT DATABASE ${sqlString(dir)} (FORMAT parquet)`))
+  }
+
+  /** Recomputes one symbol's hourly roll-ups for hours [fromHour, toHour] after 1m rows went away. */
+  private async rebuildHours (symbol: string, fromHour: number, toHour: number): Promise<void> {
+    await this.writer.run("DELETE FROM candle_rollups WHERE symbol = $1 AND interval = '1h' AND ts BETWEEN $2 AND $3", [symbol, fromHour, toHour])
+    await this.writer.run(REFRESH_HOURS_SQL, [symbol, fromHour, toHour + HOUR_MS - 1])
   }
 
   /** Re-reads first/last of one series after rows were removed. */
@@ -368,7 +518,7 @@ export class DuckDbCandleStore implements CandleStore {
     // Let queued writes land before the connections go away.
     await this.writeQueue.run(async () => {
       this.closed = true
-      if (!this.path.startsWith(MEMORY_PATH)) await this.writer.run('CHECKPOINT').catch(() => {})
+      if (!this.path.startsWith(MEMORY_PATH)) await this.writer.run(`CHECKPOINT ${DATABASE_ALIAS}`).catch(() => {})
     })
     await Promise.all(this.readers.map((r) => r.queue.run(async () => r.con.closeSync())))
     this.writer.closeSync()

@@ -1,10 +1,17 @@
 // One DuckDBInstance per file per process. DuckDB does not guard two instances on one file inside a
 // process (they silently diverge), so every open goes through this registry and shares the instance.
+//
+// The file is ATTACHed (rather than opened as the instance's main database) so its row groups can
+// be smaller than DuckDB's default of 122,880 rows: reads are ts windows that min/max pruning
+// narrows to whole row groups, and a 600-candle window then scans 16k rows instead of 120k.
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 
 export const MEMORY_PATH = ':memory:'
+/** The catalog name every connection uses for the candle database. */
+export const DATABASE_ALIAS = 'market'
+const ROW_GROUP_SIZE = 16_384
 
 interface Entry {
   instance: DuckDBInstance
@@ -16,18 +23,42 @@ const open = new Map<string, Promise<Entry>>()
 export interface DatabaseHandle {
   readonly path: string
   readonly instance: DuckDBInstance
+  /** A connection whose default catalog is the candle database. */
   connect (): Promise<DuckDBConnection>
   /** Drops this handle; the instance closes when its last handle is released. */
   release (): void
 }
 
-export async function openDatabase (path: string, threads: number): Promise<DatabaseHandle> {
+function sqlString (value: string): string {
+  return `'${value.replace(/'/g, "''")}'`
+}
+
+export interface DatabaseOptions {
+  threads?: number
+  /** DuckDB's memory_limit, e.g. '192MB'; beyond it DuckDB evicts its cache and spills. */
+  memoryLimit?: string
+}
+
+export async function openDatabase (path: string, opts: DatabaseOptions = {}): Promise<DatabaseHandle> {
   const key = path === MEMORY_PATH ? `${MEMORY_PATH}#${Math.random()}` : resolve(path)
   let pending = open.get(key)
   if (pending === undefined) {
     pending = (async () => {
       if (path !== MEMORY_PATH) mkdirSync(dirname(key), { recursive: true })
-      const instance = await DuckDBInstance.create(path === MEMORY_PATH ? MEMORY_PATH : key, { threads: String(threads) })
+      const config: Record<string, string> = { threads: String(opts.threads ?? 1) }
+      if (opts.memoryLimit !== undefined) config.memory_limit = opts.memoryLimit
+      // The main database is in memory, so spills need an explicit place: beside the file.
+      if (path !== MEMORY_PATH) config.temp_directory = `${key}.tmp`
+      const instance = await DuckDBInstance.create(MEMORY_PATH, config)
+      const con = await instance.connect()
+      try {
+        await con.run(`ATTACH ${sqlString(path === MEMORY_PATH ? MEMORY_PATH : key)} AS ${DATABASE_ALIAS} (ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`)
+      } catch (err) {
+        con.closeSync()
+        instance.closeSync()
+        throw err
+      }
+      con.closeSync()
       return { instance, refs: 0 }
     })()
     open.set(key, pending)
@@ -39,7 +70,11 @@ export async function openDatabase (path: string, threads: number): Promise<Data
   return {
     path: key,
     instance: entry.instance,
-    connect: () => entry.instance.connect(),
+    async connect () {
+      const con = await entry.instance.connect()
+      await con.run(`USE ${DATABASE_ALIAS}`)
+      return con
+    },
     release () {
       if (released) return
       released = true

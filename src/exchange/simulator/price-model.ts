@@ -46,6 +46,11 @@ function unit (a: number, b: number, c: number): number {
 export interface SymbolModel {
   symbol: string
   key: number
+  /**
+   * The last lattice cell read per octave. Neighbouring minutes share cells in every octave but
+   * the finest, so sequential generation reuses them; results never depend on this memo.
+   */
+  cells: { index: Int32Array, a: Float64Array, b: Float64Array }
   base: number
   /** Price decimals (tick size 10^-decimals). */
   priceDecimals: number
@@ -66,27 +71,39 @@ export function symbolModel (symbol: string, seed = 1): SymbolModel {
     const priceDecimals = Math.min(8, Math.max(2, 5 - magnitude))
     const volumeDecimals = Math.min(8, Math.max(0, 2 + magnitude))
     const minuteVolume = 600_000 / base
-    m = { symbol, key, base, priceDecimals, volumeDecimals, minuteVolume }
+    m = {
+      symbol, key, base, priceDecimals, volumeDecimals, minuteVolume,
+      cells: { index: new Int32Array(OCTAVES).fill(-1), a: new Float64Array(OCTAVES), b: new Float64Array(OCTAVES) }
+    }
     models.set(id, m)
   }
   return m
 }
 
+const POW10 = Array.from({ length: 9 }, (_, d) => 10 ** d)
+
+/** x rounded to `decimals` places; the division of an integer keeps the shortest decimal form. */
 function roundTo (x: number, decimals: number): number {
-  return Number(x.toFixed(decimals))
+  const p = POW10[decimals]!
+  return Math.round(x * p) / p
 }
+
+const CELL = Array.from({ length: OCTAVES }, (_, k) => 2 ** k)
+const AMPLITUDE = CELL.map((cell) => MINUTE_SIGMA * Math.sqrt(cell))
 
 /** The price at a real-valued minute index (fractions interpolate within the lattice). */
 function logPrice (m: SymbolModel, minute: number): number {
+  const { index, a, b } = m.cells
   let acc = 0
   for (let k = 0; k < OCTAVES; k++) {
-    const cell = 2 ** k
-    const x = minute / cell
+    const x = minute / CELL[k]!
     const i = Math.floor(x)
-    const f = x - i
-    const a = unit(m.key, k, i) * 2 - 1
-    const b = unit(m.key, k, i + 1) * 2 - 1
-    acc += (a + (b - a) * f) * MINUTE_SIGMA * Math.sqrt(cell)
+    if (index[k] !== i) {
+      a[k] = index[k] === i - 1 ? b[k]! : unit(m.key, k, i) * 2 - 1
+      b[k] = unit(m.key, k, i + 1) * 2 - 1
+      index[k] = i
+    }
+    acc += (a[k]! + (b[k]! - a[k]!) * (x - i)) * AMPLITUDE[k]!
   }
   return acc
 }

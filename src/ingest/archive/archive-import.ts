@@ -1,12 +1,16 @@
-// `import`: loads Binance archive kline files (CSV, or the zip that holds one) into the store
-// through the same upsert as every other writer, counting what was read, stored and rejected.
+// `import`: loads Binance archive kline files (CSV, or the zip that holds one) into the store.
+// DuckDB reads and validates the lines, many files per scan; the rows then take the store's one
+// write path (upsert by key, roll-ups, index, listeners), so an import is idempotent like every
+// other write.
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Log } from '../../log.js'
-import type { CandleStore } from '../../store/candle-store.js'
-import { parseArchiveName, parseKlineCsv } from './kline-csv.js'
+import type { Interval } from '../../domain/intervals.js'
+import type { CandleStore, CsvLoadResult } from '../../store/candle-store.js'
+import { parseArchiveName, startsWithHeader } from './kline-csv.js'
 import { readZip } from './zip-reader.js'
-
-const BATCH = 50_000
 
 export interface FileReport {
   path: string
@@ -34,41 +38,115 @@ export interface ImportOptions {
   onFile?: (file: FileReport, index: number, total: number) => void
 }
 
+function readHead (path: string): string {
+  const fd = openSync(path, 'r')
+  try {
+    const buf = Buffer.alloc(512)
+    return buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0))
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Files loaded in one DuckDB scan and transaction: about 2M one-minute rows. */
+const BATCH_BYTES = 200 * 1024 * 1024
+
+interface PreparedCsv {
+  file: FileReport
+  path: string
+  symbol: string
+  interval: Interval
+  skipLines: number
+  bytes: number
+  temporary: boolean
+}
+
 export async function importArchives (paths: readonly string[], opts: ImportOptions): Promise<ImportReport> {
   const started = Date.now()
   const report: ImportReport = { files: [], read: 0, stored: 0, rejected: 0, reasons: {}, elapsedMs: 0 }
-  for (const [index, path] of paths.entries()) {
-    const file: FileReport = { path, read: 0, stored: 0, rejected: 0 }
-    report.files.push(file)
+  const scratch = mkdtempSync(join(tmpdir(), 'tv-import-'))
+  let batch: PreparedCsv[] = []
+  let batchBytes = 0
+  let done = 0
+
+  const apply = (csv: PreparedCsv, r: CsvLoadResult) => {
+    csv.file.read += r.rows
+    csv.file.stored += r.stored
+    for (const [reason, n] of r.rejected) {
+      csv.file.rejected += n
+      report.reasons[reason] = (report.reasons[reason] ?? 0) + n
+    }
+  }
+  const load = async (csvs: PreparedCsv[]) => {
+    const results = await opts.store.loadKlineCsv(csvs.map((c) => ({ path: c.path, symbol: c.symbol, interval: c.interval, skipLines: c.skipLines })))
+    csvs.forEach((c, i) => apply(c, results[i]!))
+  }
+  const flush = async () => {
+    if (batch.length === 0) return
+    const csvs = batch
+    batch = []
+    batchBytes = 0
     try {
-      const name = parseArchiveName(path)
-      if (name === undefined) throw new Error('the file name does not say the symbol and interval; expected e.g. BTCUSDT-1m-2024-01.csv or .zip')
-      file.symbol = name.symbol
-      file.interval = name.interval
-      const bytes = await readFile(path)
-      const texts = path.toLowerCase().endsWith('.zip')
-        ? readZip(bytes).filter((e) => e.name.toLowerCase().endsWith('.csv')).map((e) => e.data.toString('utf8'))
-        : [bytes.toString('utf8')]
-      if (texts.length === 0) throw new Error('the zip holds no .csv file')
-      for (const text of texts) {
-        const parsed = parseKlineCsv(text, name.symbol, name.interval)
-        file.read += parsed.rows
-        for (const [reason, n] of parsed.rejected) {
-          file.rejected += n
-          report.reasons[reason] = (report.reasons[reason] ?? 0) + n
-        }
-        for (let i = 0; i < parsed.candles.length; i += BATCH) {
-          file.stored += (await opts.store.upsertBatch(parsed.candles.slice(i, i + BATCH))).rows
+      await load(csvs)
+    } catch {
+      // One unreadable file fails the whole scan: load them one by one to find it.
+      for (const c of csvs) {
+        try {
+          await load([c])
+        } catch (err) {
+          c.file.error = (err as Error).message.split('\n')[0]
+          opts.log.error({ path: c.file.path, err: c.file.error }, 'import of a file failed')
         }
       }
-    } catch (err) {
-      file.error = (err as Error).message
-      opts.log.error({ path, err: file.error }, 'import of a file failed')
     }
+    for (const c of csvs) if (c.temporary) rmSync(c.path, { force: true })
+    for (const file of new Set(csvs.map((c) => c.file))) finish(file)
+  }
+  const finish = (file: FileReport) => {
     report.read += file.read
     report.stored += file.stored
     report.rejected += file.rejected
-    opts.onFile?.(file, index, paths.length)
+    opts.onFile?.(file, done++, paths.length)
+  }
+
+  try {
+    for (const [index, path] of paths.entries()) {
+      const file: FileReport = { path, read: 0, stored: 0, rejected: 0 }
+      report.files.push(file)
+      const prepared: PreparedCsv[] = []
+      try {
+        const name = parseArchiveName(path)
+        if (name === undefined) throw new Error('the file name does not say the symbol and interval; expected e.g. BTCUSDT-1m-2024-01.csv or .zip')
+        file.symbol = name.symbol
+        file.interval = name.interval
+        const add = (csvPath: string, head: string, bytes: number, temporary: boolean) =>
+          prepared.push({ file, path: csvPath, symbol: name.symbol, interval: name.interval, skipLines: startsWithHeader(head) ? 1 : 0, bytes, temporary })
+        if (path.toLowerCase().endsWith('.zip')) {
+          // DuckDB reads files, not zips: a zipped CSV is inflated into a scratch folder first.
+          for (const entry of readZip(await readFile(path)).filter((e) => e.name.toLowerCase().endsWith('.csv'))) {
+            const out = join(scratch, `${index}-${prepared.length}.csv`)
+            writeFileSync(out, entry.data)
+            add(out, entry.data.subarray(0, 512).toString('utf8'), entry.data.length, true)
+          }
+          if (prepared.length === 0) throw new Error('the zip holds no .csv file')
+        } else {
+          add(path, readHead(path), statSync(path).size, false)
+        }
+      } catch (err) {
+        file.error = (err as Error).message.split('\n')[0]
+        opts.log.error({ path, err: file.error }, 'import of a file failed')
+        finish(file)
+        continue
+      }
+      for (const csv of prepared) {
+        batch.push(csv)
+        batchBytes += csv.bytes
+      }
+      if (batchBytes >= BATCH_BYTES) await flush()
+    }
+    await flush()
+  } finally {
+    rmSync(scratch, { recursive: true, force: true })
   }
   report.elapsedMs = Date.now() - started
   return report
