@@ -42,29 +42,22 @@ t.test('stream stalls (open but silent): treated as dead, reconnected, caught up
   await settlesToTruth(t, h)
 })
 
-t.test('429 with Retry-After: the client waits at least that long', async (t) => {
+/** A 429 or 418 with Retry-After: nothing is sent until it has passed, then everything is caught up. */
+async function waitsOutRetryAfter (t: Test, status: 429 | 418): Promise<void> {
   const h = await ready(t)
-  h.sim.faults.restFailures({ status: 429, count: 1, retryAfterSec: 1, path: '/api/v3/klines' })
+  h.sim.faults.restFailures({ status, count: 1, retryAfterSec: 1, path: '/api/v3/klines' })
   h.sim.faults.dropStreams()
   await stepMinutes(h.clock, 2, 5)
-  await waitFor(() => h.sim.requests.some((r) => r.status === 429), 10_000, 'the 429')
+  await waitFor(() => h.sim.requests.some((r) => r.status === status), 10_000, `the ${status}`)
   await settlesToTruth(t, h)
-  const i = h.sim.requests.findIndex((r) => r.status === 429)
+  const i = h.sim.requests.findIndex((r) => r.status === status)
   const next = h.sim.requests.slice(i + 1).find((r) => r.path.startsWith('/api/v3/'))!
-  t.ok(next.at - h.sim.requests[i]!.at >= 1000, `next request ${next.at - h.sim.requests[i]!.at} ms after the 429`)
-})
+  t.ok(next.at - h.sim.requests[i]!.at >= 1000, `next request ${next.at - h.sim.requests[i]!.at} ms after the ${status}`)
+}
 
-t.test('418 ban: the client stays away for the ban, then recovers', async (t) => {
-  const h = await ready(t)
-  h.sim.faults.restFailures({ status: 418, count: 1, retryAfterSec: 1, path: '/api/v3/klines' })
-  h.sim.faults.dropStreams()
-  await stepMinutes(h.clock, 2, 5)
-  await waitFor(() => h.sim.requests.some((r) => r.status === 418), 10_000, 'the 418')
-  await settlesToTruth(t, h)
-  const i = h.sim.requests.findIndex((r) => r.status === 418)
-  const next = h.sim.requests.slice(i + 1).find((r) => r.path.startsWith('/api/v3/'))!
-  t.ok(next.at - h.sim.requests[i]!.at >= 1000, 'no request during the ban')
-})
+t.test('429 with Retry-After: the client waits at least that long', (t) => waitsOutRetryAfter(t, 429))
+
+t.test('418 ban: the client stays away for the ban, then recovers', (t) => waitsOutRetryAfter(t, 418))
 
 t.test('503s: retried with back-off', async (t) => {
   const h = await ready(t)

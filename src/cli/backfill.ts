@@ -1,5 +1,4 @@
 // `tv-api backfill`: pages exchange history into the store; resumable and idempotent.
-import { isInterval, type Interval } from '../domain/intervals.js'
 import { isoUtc } from '../domain/time.js'
 import { connectExchange } from '../exchange/connect.js'
 import { backfill } from '../ingest/backfill.js'
@@ -7,19 +6,9 @@ import { storeOptions } from '../store/store-options.js'
 import { DuckDbCandleStore } from '../store/duckdb-candle-store.js'
 import { cliLog, formatDuration, progressReporter } from './cli-log.js'
 import { UsageError, type Command } from './command.js'
-import { parseSymbolList, parseTimeOption } from './seed.js'
+import { parseIntervalList, parseSymbolList, parseTimeOption } from './options.js'
 
 const DAY = 86_400_000
-
-function parseIntervals (text: string): Interval[] {
-  const out: Interval[] = []
-  for (const raw of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
-    if (!isInterval(raw)) throw new UsageError(`invalid value "${raw}" for --intervals: not a Binance interval (1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 1w 1M)`)
-    if (!out.includes(raw)) out.push(raw)
-  }
-  if (out.length === 0) throw new UsageError('--intervals needs at least one interval')
-  return out
-}
 
 export const backfillCommand: Command = {
   summary: 'page exchange history into the store (resumable, idempotent)',
@@ -33,7 +22,7 @@ export const backfillCommand: Command = {
   async run ({ config, options, positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
     const symbols = parseSymbolList(options.get('SYMBOLS') ?? config.LIVE_SYMBOLS.join(','), 'symbols')
-    const intervals = parseIntervals(options.get('INTERVALS') ?? '1m')
+    const intervals = parseIntervalList(options.get('INTERVALS') ?? '1m', 'intervals')
     const now = Number.MAX_SAFE_INTEGER // "now" is the exchange's time; backfill clamps to it
     const toText = options.get('TO')
     let to = parseTimeOption(toText, 'to', now, now)

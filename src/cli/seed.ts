@@ -1,13 +1,13 @@
 // `tv-api seed`: fills the store with the simulator's deterministic 1m candles, so the API can be
 // tried and tested without any exchange.
 import { MINUTE_MS } from '../domain/intervals.js'
-import { normalizeSymbol } from '../domain/symbols.js'
-import { isoUtc, parseTimePoint } from '../domain/time.js'
+import { isoUtc } from '../domain/time.js'
 import { minuteCandles } from '../exchange/simulator/price-model.js'
 import type { CandleStore } from '../store/candle-store.js'
 import { storeOptions } from '../store/store-options.js'
 import { DuckDbCandleStore } from '../store/duckdb-candle-store.js'
 import { UsageError, type Command } from './command.js'
+import { parseSymbolList, parseTimeOption } from './options.js'
 
 const DAY = 86_400_000
 const CHUNK_MINUTES = 50_000
@@ -29,24 +29,6 @@ export async function seedStore (store: CandleStore, opts: SeedOptions): Promise
     }
   }
   return rows
-}
-
-export function parseSymbolList (text: string, option: string): string[] {
-  const out: string[] = []
-  for (const raw of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
-    const s = normalizeSymbol(raw)
-    if (s === undefined) throw new UsageError(`invalid value "${raw}" for --${option}: not a symbol (e.g. BTCUSDT)`)
-    if (!out.includes(s)) out.push(s)
-  }
-  if (out.length === 0) throw new UsageError(`--${option} needs at least one symbol`)
-  return out
-}
-
-export function parseTimeOption (text: string | undefined, option: string, fallback: number, now: number): number {
-  if (text === undefined) return fallback
-  const ms = parseTimePoint(text, now)
-  if (ms === undefined) throw new UsageError(`invalid value "${text}" for --${option}: use YYYY-MM-DD, an ISO date-time, epoch seconds/ms or now`)
-  return ms
 }
 
 export const seedCommand: Command = {

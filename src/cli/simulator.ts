@@ -2,7 +2,7 @@
 // service (or any Binance client) in another process.
 import { RealClock, startSimulator, DEFAULT_SYMBOLS } from '../exchange/simulator/server.js'
 import { UsageError, type Command } from './command.js'
-import { parseSymbolList, parseTimeOption } from './seed.js'
+import { parseSymbolList, parseTimeOption } from './options.js'
 
 export const simulatorCommand: Command = {
   summary: 'run the built-in Binance simulator (REST + WS) until stopped',

@@ -6,7 +6,7 @@ import {
   HOUR_MS, MINUTE_MS, addBuckets, bucketCloseTime, bucketStart, bucketStartAtOrAfter, maxIntervalMs, type Interval
 } from '../../domain/intervals.js'
 import type { Candle } from '../../domain/candle.js'
-import { MINUTE_STEPS, minuteCandle, symbolModel } from './price-model.js'
+import { MINUTE_STEPS, hashUnit, minuteCandle, symbolModel } from './price-model.js'
 
 /** Minutes with open time in [from, to) do not exist (for one symbol, or all when omitted). */
 export interface GapSpec {
@@ -87,16 +87,6 @@ const CACHE_MIN_INTERVAL_MS = HOUR_MS
 // Trade ids are minute-index × this + sequence, so ids are unique and increase with time.
 const TRADE_ID_STRIDE = 10_000
 
-// A 32-bit integer mixer (murmur3 finaliser) over three inputs; returns a float in [0, 1).
-function mix (a: number, b: number, c: number): number {
-  let h = (a ^ Math.imul(b | 0, 0x9e3779b1) ^ Math.imul(c | 0, 0x85ebca77)) >>> 0
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return (h >>> 0) / 4294967296
-}
 
 function floorMinute (t: number): number {
   return Math.floor(t / MINUTE_MS) * MINUTE_MS
@@ -202,9 +192,9 @@ export class Market {
     const index = t / MINUTE_MS
     const s = Math.max(0, Math.min(MINUTE_STEPS, steps))
     const volumeUnits = Math.round(c.volume * scale)
-    const fullTrades = 20 + Math.floor(mix(m.key, 2001, index) * 1500)
+    const fullTrades = 20 + Math.floor(hashUnit(m.key, 2001, index) * 1500)
     const trades = Math.floor(fullTrades * s / MINUTE_STEPS)
-    const takerUnits = Math.floor(volumeUnits * (0.3 + 0.4 * mix(m.key, 2002, index)))
+    const takerUnits = Math.floor(volumeUnits * (0.3 + 0.4 * hashUnit(m.key, 2002, index)))
     const avgPrice = (c.open + c.high + c.low + c.close) / 4
     return {
       open: c.open,

@@ -32,8 +32,8 @@ function hashString (s: string): number {
   return h >>> 0
 }
 
-// A 32-bit integer mixer (murmur3 finaliser) over three inputs; returns a float in [0, 1).
-function unit (a: number, b: number, c: number): number {
+/** A 32-bit integer mixer (murmur3 finaliser) over three inputs; returns a float in [0, 1). */
+export function hashUnit (a: number, b: number, c: number): number {
   let h = (a ^ Math.imul(b | 0, 0x9e3779b1) ^ Math.imul(c | 0, 0x85ebca77)) >>> 0
   h ^= h >>> 16
   h = Math.imul(h, 0x85ebca6b)
@@ -66,7 +66,7 @@ export function symbolModel (symbol: string, seed = 1): SymbolModel {
   let m = models.get(id)
   if (m === undefined) {
     const key = hashString(id)
-    const base = KNOWN_BASES[symbol] ?? 10 ** (unit(key, 7, 7) * 4 - 1)
+    const base = KNOWN_BASES[symbol] ?? 10 ** (hashUnit(key, 7, 7) * 4 - 1)
     const magnitude = Math.floor(Math.log10(base))
     const priceDecimals = Math.min(8, Math.max(2, 5 - magnitude))
     const volumeDecimals = Math.min(8, Math.max(0, 2 + magnitude))
@@ -99,8 +99,8 @@ function logPrice (m: SymbolModel, minute: number): number {
     const x = minute / CELL[k]!
     const i = Math.floor(x)
     if (index[k] !== i) {
-      a[k] = index[k] === i - 1 ? b[k]! : unit(m.key, k, i) * 2 - 1
-      b[k] = unit(m.key, k, i + 1) * 2 - 1
+      a[k] = index[k] === i - 1 ? b[k]! : hashUnit(m.key, k, i) * 2 - 1
+      b[k] = hashUnit(m.key, k, i + 1) * 2 - 1
       index[k] = i
     }
     acc += (a[k]! + (b[k]! - a[k]!) * (x - i)) * AMPLITUDE[k]!
@@ -121,12 +121,12 @@ function minutePath (m: SymbolModel, minute: number): { path: number[], volumeUn
   for (let s = 1; s < MINUTE_STEPS; s++) {
     const t = s / MINUTE_STEPS
     // A bridge: free in the middle, pinned to open and close at the ends.
-    const noise = (unit(m.key, 1000 + s, minute) * 2 - 1) * wiggle * Math.sqrt(t * (1 - t)) * 2
+    const noise = (hashUnit(m.key, 1000 + s, minute) * 2 - 1) * wiggle * Math.sqrt(t * (1 - t)) * 2
     path.push(Math.max(roundTo(open + (close - open) * t + noise, m.priceDecimals), 10 ** -m.priceDecimals))
   }
   path.push(close)
   const scale = 10 ** m.volumeDecimals
-  const volumeUnits = Math.round(m.minuteVolume * (0.2 + 1.8 * unit(m.key, 999, minute)) * scale)
+  const volumeUnits = Math.round(m.minuteVolume * (0.2 + 1.8 * hashUnit(m.key, 999, minute)) * scale)
   return { path, volumeUnits }
 }
 
