@@ -67,8 +67,8 @@ export class MarketData {
     }
   }
 
-  /** The JSON body of a candles request: `{symbol, interval, data: [[ts,o,h,l,c,v],...]}`. */
-  async candlesBody (raw: RawCandleParams): Promise<string> {
+  /** The JSON body (UTF-8) of a candles request: `{symbol, interval, data: [[ts,o,h,l,c,v],...]}`. */
+  async candlesBody (raw: RawCandleParams): Promise<Buffer> {
     const q = resolveCandleQuery(raw, this.opts.limits)
     this.requireKnown(q.symbol)
     const latest = q.from === undefined && q.to === undefined
@@ -79,7 +79,7 @@ export class MarketData {
     }
     const version = this.cache.version(q.symbol)
     const data = await this.store.getCandles(q)
-    const body = JSON.stringify({ symbol: q.symbol, interval: q.interval, data })
+    const body = Buffer.from(JSON.stringify({ symbol: q.symbol, interval: q.interval, data }))
     if (key !== undefined) this.cache.set(q.symbol, key, version, body)
     return body
   }

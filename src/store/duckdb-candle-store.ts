@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
-import { BIGINT, DOUBLE, DuckDBDataChunk, VARCHAR, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api'
+import { BIGINT, DOUBLE, DuckDBDataChunk, VARCHAR, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBValue } from '@duckdb/node-api'
 import type { Candle, CandleTuple } from '../domain/candle.js'
 import {
   BASE_INTERVAL, INTERVALS, WEEK_ORIGIN_MS, addBuckets, bucketStart, bucketStartAtOrAfter, fixedIntervalMs, type Interval
@@ -28,6 +28,8 @@ export interface DuckDbStoreOptions {
 interface PooledConnection {
   con: DuckDBConnection
   queue: SerialQueue
+  /** Statements prepared on this connection, by SQL text. */
+  prepared: Map<string, DuckDBPreparedStatement>
 }
 
 /** Rows per appended chunk (DuckDB's vector size). */
@@ -72,12 +74,13 @@ export async function restoreDatabase (path: string, backupDir: string): Promise
   }
 }
 
-const NATIVE_SQL = (dir: Direction) => `
+const nativeSql = (dir: Direction) => `
   SELECT ts::DOUBLE, open, high, low, close, volume
   FROM candles
   WHERE symbol = $1 AND interval = $2 AND ts BETWEEN $3 AND $4
   ORDER BY ts ${dir === 'asc' ? 'ASC' : 'DESC'}
   LIMIT $5`
+const NATIVE_SQL = { asc: nativeSql('asc'), desc: nativeSql('desc') }
 
 /** Where a rolled-up interval is aggregated from: 1m candles, or the hourly roll-ups for 1h and up. */
 interface RollupSource {
@@ -146,7 +149,7 @@ export class DuckDbCandleStore implements CandleStore {
       for (let i = 0; i < Math.max(1, opts.readers ?? 4); i++) {
         const con = await db.connect()
         connections.push(con)
-        readers.push({ con, queue: new SerialQueue() })
+        readers.push({ con, queue: new SerialQueue(), prepared: new Map() })
       }
       const store = new DuckDbCandleStore(db, writer, readers)
       store.engineVersion = `DuckDB ${String((await writer.runAndReadAll('SELECT version()')).getRows()[0]![0])}`
@@ -188,10 +191,30 @@ export class DuckDbCandleStore implements CandleStore {
   }
 
   private read<T> (job: (con: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.onReader((r) => job(r.con))
+  }
+
+  private onReader<T> (job: (reader: PooledConnection) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error('candle store is closed'))
     let best = this.readers[0]!
     for (const r of this.readers) if (r.queue.size < best.queue.size) best = r
-    return best.queue.run(() => job(best.con))
+    return best.queue.run(() => job(best))
+  }
+
+  /**
+   * Rows of a read that runs on every request. Each reader prepares such a statement once: parsing
+   * and planning per call cost the main thread as much as DuckDB's own work on a 600-row window.
+   */
+  private readRows (sql: string, params: DuckDBValue[]): Promise<DuckDBValue[][]> {
+    return this.onReader(async (r) => {
+      let statement = r.prepared.get(sql)
+      if (statement === undefined) {
+        statement = await r.con.prepare(sql)
+        r.prepared.set(sql, statement)
+      }
+      statement.bind(params)
+      return (await statement.runAndReadAll()).getRows()
+    })
   }
 
   async upsertBatch (candles: readonly Candle[]): Promise<UpsertResult> {
@@ -347,7 +370,7 @@ export class DuckDbCandleStore implements CandleStore {
       const plan = planRead(q.interval, native, q.from, q.to)
       if (plan === undefined) return []
       return await readWindowed(q.interval, plan, q.limit, (lo, hi, dir, limit) =>
-        this.read(async (con) => (await con.runAndReadAll(NATIVE_SQL(dir), [q.symbol, q.interval, lo, hi, limit])).getRows() as CandleTuple[]))
+        this.readRows(NATIVE_SQL[dir], [q.symbol, q.interval, lo, hi, limit]) as Promise<CandleTuple[]>)
     }
     const base = q.interval === BASE_INTERVAL ? undefined : this.storedRange(q.symbol, BASE_INTERVAL)
     if (base === undefined) return []
@@ -364,7 +387,7 @@ export class DuckDbCandleStore implements CandleStore {
       const params = width === undefined
         ? [q.symbol, source.base, lo, hiSource, limit]
         : [q.symbol, source.base, lo, hiSource, limit, origin, width]
-      return this.read(async (con) => (await con.runAndReadAll(sql[dir], params)).getRows() as CandleTuple[])
+      return this.readRows(sql[dir], params) as Promise<CandleTuple[]>
     })
   }
 
@@ -520,7 +543,10 @@ export class DuckDbCandleStore implements CandleStore {
       this.closed = true
       if (!this.path.startsWith(MEMORY_PATH)) await this.writer.run(`CHECKPOINT ${DATABASE_ALIAS}`).catch(() => {})
     })
-    await Promise.all(this.readers.map((r) => r.queue.run(async () => r.con.closeSync())))
+    await Promise.all(this.readers.map((r) => r.queue.run(async () => {
+      for (const statement of r.prepared.values()) statement.destroySync()
+      r.con.closeSync()
+    })))
     this.writer.closeSync()
     this.listeners.clear()
     this.db.release()

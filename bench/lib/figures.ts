@@ -1,0 +1,188 @@
+// What BENCHMARKS.md shows: the figures of the issue with their targets, in its order, and the
+// secondary tables. A target is met when the median over the runs meets it.
+
+export type Unit = 'req/s' | 'ms' | '×' | 'candles/s' | 'rows/s' | 'msgs/s' | 'MiB' | 'clients' | 'KiB' | 's' | '%' | 'µs'
+
+export interface Target {
+  op: '>=' | '<='
+  value: number
+}
+
+export interface FigureDef {
+  key: string
+  benchmark: string
+  section: string
+  label: string
+  unit: Unit
+  target?: Target
+}
+
+export const BENCHMARK_NAMES = ['rest-cached', 'rest-uncached', 'rollups', 'ws-fanout', 'backfill', 'import', 'live', 'memory'] as const
+export type BenchmarkName = typeof BENCHMARK_NAMES[number]
+
+/** Names accepted on the command line besides the benchmark names. */
+export const GROUPS: Record<string, readonly BenchmarkName[]> = {
+  all: BENCHMARK_NAMES,
+  rest: ['rest-cached', 'rest-uncached', 'rollups'],
+  ws: ['ws-fanout'],
+  ingest: ['backfill', 'import', 'live'],
+  ingestion: ['backfill', 'import', 'live']
+}
+
+const S1 = '1. Latest 600 candles, cached'
+const S2 = '2. Uncached reads (5M-row store)'
+const S3 = '3. Roll-ups from 1m (uncached)'
+const S4 = '4. WebSocket fan-out'
+const S5 = '5. Ingestion'
+const S6 = '6. Memory (service RSS)'
+
+export const FIGURES: FigureDef[] = [
+  { key: 'cached.rps', benchmark: 'rest-cached', section: S1, label: 'service requests/s, 50 connections', unit: 'req/s' },
+  { key: 'cached.bare_rps', benchmark: 'rest-cached', section: S1, label: 'bare node:http server, same bytes, requests/s', unit: 'req/s' },
+  { key: 'cached.rps_ratio', benchmark: 'rest-cached', section: S1, label: 'service ÷ bare requests/s', unit: '×', target: { op: '>=', value: 0.7 } },
+  { key: 'cached.p99_ms', benchmark: 'rest-cached', section: S1, label: 'service p99 latency', unit: 'ms', target: { op: '<=', value: 5 } },
+  { key: 'uncached.p99_ms', benchmark: 'rest-uncached', section: S2, label: 'p99, random 600-row windows at 500 requests/s (a request unanswered after 2 s counts as 2 s)', unit: 'ms', target: { op: '<=', value: 15 } },
+  { key: 'uncached.rps', benchmark: 'rest-uncached', section: S2, label: 'answered within 2 s per second (asked: 500/s)', unit: 'req/s' },
+  { key: 'uncached.capacity_rps', benchmark: 'rest-uncached', section: S2, label: 'capacity: most requests/s of these reads (8 connections, closed loop)', unit: 'req/s' },
+  { key: 'uncached.limit_5000.p50_ms', benchmark: 'rest-uncached', section: S2, label: 'p50 of one request, limit 5000 (vs limit 100 in the table below)', unit: 'ms' },
+  { key: 'uncached.size_ratio_p50', benchmark: 'rest-uncached', section: S2, label: 'p50 on 5M rows ÷ p50 on 1M rows, same requests (table size must not matter)', unit: '×', target: { op: '<=', value: 1.5 } },
+  { key: 'rollup_1h.p99_ms', benchmark: 'rollups', section: S3, label: 'p99, 600 × 1h bars (36,000 minutes each)', unit: 'ms', target: { op: '<=', value: 25 } },
+  { key: 'rollup_1d.p99_ms', benchmark: 'rollups', section: S3, label: 'p99, 600 × 1d bars (864,000 minutes each)', unit: 'ms', target: { op: '<=', value: 25 } },
+  { key: 'fanout_5000.p99_ms', benchmark: 'ws-fanout', section: S4, label: 'p99 publish → receipt, one update to 5,000 clients on one topic', unit: 'ms', target: { op: '<=', value: 50 } },
+  { key: 'fanout_5000.dropped_clients', benchmark: 'ws-fanout', section: S4, label: 'clients dropped or missing an update (5,000 on one topic)', unit: 'clients', target: { op: '<=', value: 0 } },
+  { key: 'fanout_topics.p99_ms', benchmark: 'ws-fanout', section: S4, label: 'p99 publish → receipt, 1,000 clients over 100 topics', unit: 'ms' },
+  { key: 'fanout_topics.dropped_clients', benchmark: 'ws-fanout', section: S4, label: 'clients dropped (1,000 over 100 topics, incl. the ceiling run)', unit: 'clients', target: { op: '<=', value: 0 } },
+  { key: 'fanout.ceiling_msgs_per_s', benchmark: 'ws-fanout', section: S4, label: 'messages/s ceiling (1,000 clients, 100 topics, publishing flat out)', unit: 'msgs/s' },
+  { key: 'backfill.candles_per_s', benchmark: 'backfill', section: S5, label: 'backfill from the simulator (pages of 1000), candles stored/s', unit: 'candles/s', target: { op: '>=', value: 100_000 } },
+  { key: 'import.rows_per_s', benchmark: 'import', section: S5, label: 'import of archive CSV, rows stored/s', unit: 'rows/s', target: { op: '>=', value: 500_000 } },
+  { key: 'live.p99_ms', benchmark: 'live', section: S5, label: 'live path p99, simulator event → receipt at 100 subscribers', unit: 'ms', target: { op: '<=', value: 10 } },
+  { key: 'memory.store_mb', benchmark: 'memory', section: S6, label: 'RSS with the 5M-row store open, after reads', unit: 'MiB', target: { op: '<=', value: 300 } },
+  { key: 'memory.ws_mb', benchmark: 'memory', section: S6, label: 'RSS with the store and 5,000 idle subscribed /ws clients', unit: 'MiB', target: { op: '<=', value: 300 } }
+]
+
+export interface DetailTable {
+  title: string
+  benchmark: BenchmarkName
+  note?: string
+  columns: string[]
+  /** Each row: a label and figure keys (or fixed text) per remaining column. */
+  rows: Array<{ label: string, cells: Array<{ key: string, unit?: Unit } | { text: string }> }>
+}
+
+const lat = (prefix: string): Array<{ key: string, unit: Unit }> =>
+  [{ key: `${prefix}.p50_ms`, unit: 'ms' }, { key: `${prefix}.p99_ms`, unit: 'ms' }, { key: `${prefix}.max_ms`, unit: 'ms' }]
+
+export const DETAIL_TABLES: DetailTable[] = [
+  {
+    title: 'Latest 600 (cached) against a bare node:http server',
+    benchmark: 'rest-cached',
+    note: 'Closed loop, 50 connections, autocannon in the benchmark process, each server its own process. Latency to the last byte of each response from autocannon\'s per-request hrtime; autocannon\'s own histogram has 1 ms resolution and is shown for comparison. CPU is user + system time of each process over the measured seconds (100% = one core): when autocannon sits near 100%, requests/s are bounded by the load generator, and CPU per request is the fairer comparison of the two servers.',
+    columns: ['server', 'requests/s', 'p50', 'p99', 'max', 'autocannon p99', 'server CPU', 'server CPU per request', 'autocannon CPU'],
+    rows: [
+      { label: 'service', cells: [{ key: 'cached.rps', unit: 'req/s' }, ...lat('cached'), { key: 'cached.autocannon_p99_ms', unit: 'ms' }, { key: 'cached.server_cpu_pct', unit: '%' }, { key: 'cached.cpu_us_per_req', unit: 'µs' }, { key: 'cached.loadgen_cpu_pct', unit: '%' }] },
+      { label: 'bare node:http', cells: [{ key: 'cached.bare_rps', unit: 'req/s' }, ...lat('cached.bare'), { key: 'cached.bare_autocannon_p99_ms', unit: 'ms' }, { key: 'cached.bare.server_cpu_pct', unit: '%' }, { key: 'cached.bare.cpu_us_per_req', unit: 'µs' }, { key: 'cached.bare.loadgen_cpu_pct', unit: '%' }] },
+      { label: 'bare ÷ service CPU per request', cells: [{ text: '' }, { text: '' }, { text: '' }, { text: '' }, { text: '' }, { text: '' }, { key: 'cached.cpu_ratio', unit: '×' }, { text: '' }] }
+    ]
+  },
+  {
+    title: 'Uncached latency against rows returned (5M-row store)',
+    benchmark: 'rest-uncached',
+    note: 'One connection, each request sent when the previous answer arrived: the cost of one request without queueing. Random BTCUSDT windows of exactly `limit` 1m candles.',
+    columns: ['limit', 'p50', 'p99', 'max', 'requests/s'],
+    rows: [100, 600, 1000, 5000].map((l) => ({ label: String(l), cells: [...lat(`uncached.limit_${l}`), { key: `uncached.limit_${l}.rps`, unit: 'req/s' as Unit }] }))
+  },
+  {
+    title: 'Uncached latency against table size (same BTCUSDT requests, 600 rows)',
+    benchmark: 'rest-uncached',
+    note: 'Both stores hold the same BTCUSDT rows; the 5M one holds four more symbols.',
+    columns: ['store', 'p50', 'p99', 'max'],
+    rows: [
+      { label: '1M rows (1 symbol × 2 years)', cells: lat('uncached.store_1m') },
+      { label: '5M rows (5 symbols × 2 years)', cells: lat('uncached.store_5m') },
+      { label: 'ratio 5M ÷ 1M', cells: [{ key: 'uncached.size_ratio_p50', unit: '×' }, { key: 'uncached.size_ratio_p99', unit: '×' }, { text: '' }] }
+    ]
+  },
+  {
+    title: 'Uncached reads at a steady rate',
+    benchmark: 'rest-uncached',
+    note: 'Open loop: requests evenly spaced at the asked rate over up to 64 keep-alive connections, random symbol and window, whatever the answers do; latency from issuing the request (a wait for a free connection included) to the last byte. A request unanswered after 2 s is abandoned and counts as 2000 ms.',
+    columns: ['load', 'requests/s answered', 'p50', 'p99', 'max', 'failed', 'timed out', 'cache hits'],
+    rows: [
+      { label: '600-row windows, 5 symbols, 500 req/s asked', cells: [{ key: 'uncached.rps', unit: 'req/s' }, ...lat('uncached'), { key: 'uncached.failed' }, { key: 'uncached.timeouts' }, { key: 'uncached.cache_hits' }] },
+      { label: 'capacity: the same reads, 8 connections, closed loop', cells: [{ key: 'uncached.capacity_rps', unit: 'req/s' }, ...lat('uncached.capacity'), { text: '' }, { text: '' }, { text: '' }] }
+    ]
+  },
+  {
+    title: 'Roll-ups',
+    benchmark: 'rollups',
+    note: 'One connection, random symbol, random `to` (so the latest-N cache is bypassed), limit 600.',
+    columns: ['interval', 'requests/s', 'p50', 'p99', 'max'],
+    rows: ['1h', '1d'].map((i) => ({ label: i, cells: [{ key: `rollup_${i}.rps`, unit: 'req/s' as Unit }, ...lat(`rollup_${i}`)] }))
+  },
+  {
+    title: 'WebSocket fan-out',
+    benchmark: 'ws-fanout',
+    note: 'Publish on the app\'s live bus → receipt by real `ws` clients in 2 worker processes, both timestamps on CLOCK_MONOTONIC. "last client" is the time until the last client had an update (median over updates); "hub write loop" is the time until the hub had handed every frame of an update to the kernel.',
+    columns: ['scenario', 'p50', 'p99', 'max', 'last client', 'hub write loop', 'missing msgs', 'dropped'],
+    rows: [
+      { label: '5,000 clients, 1 topic', cells: [...lat('fanout_5000'), { key: 'fanout_5000.last_client_p50_ms', unit: 'ms' }, { key: 'fanout_5000.hub_write_loop_ms', unit: 'ms' }, { key: 'fanout_5000.missing_messages' }, { key: 'fanout_5000.dropped_clients' }] },
+      { label: '1,000 clients, 100 topics', cells: [...lat('fanout_topics'), { key: 'fanout_topics.last_client_p50_ms', unit: 'ms' }, { key: 'fanout_topics.hub_write_loop_ms', unit: 'ms' }, { key: 'fanout_topics.missing_messages' }, { key: 'fanout_topics.dropped_clients' }] }
+    ]
+  },
+  {
+    title: 'WebSocket ceiling',
+    benchmark: 'ws-fanout',
+    columns: ['measure', 'value'],
+    rows: [
+      { label: 'messages/s received by the 1,000 clients (first to last receipt)', cells: [{ key: 'fanout.ceiling_msgs_per_s', unit: 'msgs/s' }] },
+      { label: 'messages/s written by the hub while publishing', cells: [{ key: 'fanout.hub_write_msgs_per_s', unit: 'msgs/s' }] },
+      { label: 'messages the flood should deliver (publishes × subscribers)', cells: [{ key: 'fanout.flood_expected_messages' }] },
+      { label: 'messages delivered', cells: [{ key: 'fanout.flood_received_messages' }] }
+    ]
+  },
+  {
+    title: 'Ingestion',
+    benchmark: 'backfill',
+    note: '"own" is the figure the command prints (stored rows over its own elapsed time); "wall" divides by the whole process lifetime (start-up, store open, close included).',
+    columns: ['path', 'own', 'wall', 'volume', 'wall time'],
+    rows: [
+      { label: 'backfill, 2 symbols × 60 days from the simulator', cells: [{ key: 'backfill.candles_per_s', unit: 'candles/s' }, { key: 'backfill.wall_candles_per_s', unit: 'candles/s' }, { key: 'backfill.candles' }, { key: 'backfill.wall_s', unit: 's' }] },
+      { label: 'import, 36 monthly CSV files', cells: [{ key: 'import.rows_per_s', unit: 'rows/s' }, { key: 'import.wall_rows_per_s', unit: 'rows/s' }, { key: 'import.rows' }, { key: 'import.wall_s', unit: 's' }] }
+    ]
+  },
+  {
+    title: 'Backfill: the simulator\'s share',
+    benchmark: 'backfill',
+    columns: ['measure', 'value'],
+    rows: [{ label: 'simulator alone, one page of 1000 klines (ms)', cells: [{ key: 'backfill.sim_page_ms', unit: 'ms' }] }]
+  },
+  {
+    title: 'Live path (simulator → service → 100 subscribers)',
+    benchmark: 'live',
+    note: 'Every receipt paired with the simulator event it carries; E is whole milliseconds, so figures may read up to 1 ms high. One minute closes during each recording: its final is stored before it is pushed.',
+    columns: ['what', 'p50', 'p99', 'max'],
+    rows: [
+      { label: 'all receipts', cells: lat('live') },
+      { label: 'partial candles', cells: [{ key: 'live.partial_p50_ms', unit: 'ms' }, { key: 'live.partial_p99_ms', unit: 'ms' }, { text: '' }] },
+      { label: 'final candles', cells: [{ key: 'live.final_p50_ms', unit: 'ms' }, { text: '' }, { key: 'live.final_max_ms', unit: 'ms' }] },
+      { label: 'reference: simulator → a client connected to it directly', cells: [{ key: 'live.sim_hop_p50_ms', unit: 'ms' }, { key: 'live.sim_hop_p99_ms', unit: 'ms' }, { text: '' }] }
+    ]
+  },
+  {
+    title: 'Memory',
+    benchmark: 'memory',
+    note: 'Resident set size of the service process (VmRSS), running the compiled JavaScript as in production.',
+    columns: ['state', 'RSS'],
+    rows: [
+      { label: 'started, 5M-row store open', cells: [{ key: 'memory.start_mb', unit: 'MiB' }] },
+      { label: 'after reads (windows, limit 5000, roll-ups, latest)', cells: [{ key: 'memory.store_mb', unit: 'MiB' }] },
+      { label: 'plus 5,000 idle subscribed /ws clients', cells: [{ key: 'memory.ws_mb', unit: 'MiB' }] },
+      { label: 'peak (VmHWM)', cells: [{ key: 'memory.peak_mb', unit: 'MiB' }] },
+      { label: 'per /ws client', cells: [{ key: 'memory.per_client_kb', unit: 'KiB' }] }
+    ]
+  }
+]
+
+export function meets (value: number, t: Target): boolean {
+  return t.op === '>=' ? value >= t.value : value <= t.value
+}

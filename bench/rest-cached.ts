@@ -1,0 +1,108 @@
+// Figure 1: the latest 600 candles (the front end's first request), served from the body cache,
+// against a bare node:http server answering the same bytes, with the same autocannon settings
+// in the same run. Both servers are separate processes; autocannon runs here.
+// Knobs: --connections 50  --duration 5 (s per measurement)  --warmup 1 (s)  --threads 2
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Knobs } from './lib/args.js'
+import { serviceEntry } from './lib/build.js'
+import { runBenchmark } from './lib/bench-main.js'
+import { ensureStore } from './lib/datasets.js'
+import { closedLoop, fetchRaw, type LoadResult } from './lib/http-load.js'
+import { log } from './lib/log.js'
+import { BENCH_DIR, TMP_DIR } from './lib/paths.js'
+import { startNode } from './lib/processes.js'
+import { cpuTimeMs, startService, stats } from './lib/service.js'
+import { latencyFigures } from './lib/stats.js'
+
+const PATH = '/api/v1/candles?symbol=BTCUSDT&interval=1m&limit=600'
+
+runBenchmark('rest-cached', async () => {
+  const knobs = Knobs.fromArgv()
+  const entry = serviceEntry(knobs.string('runtime', 'dist'))
+  const connections = knobs.number('connections', 50)
+  const durationS = knobs.number('duration', 5)
+  const warmupS = knobs.number('warmup', 1)
+  const threads = knobs.number('threads', 2)
+
+  const store = await ensureStore('large')
+  const service = await startService({ entry, duckdb: store.path, threads })
+  // The first request fills the cache; its bytes become the bare server's answer.
+  const first = await fetchRaw(service.origin, PATH)
+  const rows = (JSON.parse(first.body.toString()) as { data: unknown[] }).data.length
+  if (first.status !== 200 || rows !== 600) throw new Error(`latest-600 answered ${first.status} with ${rows} rows`)
+  mkdirSync(TMP_DIR, { recursive: true })
+  const bodyFile = join(TMP_DIR, `latest600-${process.pid}.body`)
+  const headersFile = join(TMP_DIR, `latest600-${process.pid}.headers.json`)
+  writeFileSync(bodyFile, first.body)
+  writeFileSync(headersFile, JSON.stringify(first.headers))
+  const bare = startNode('bare-http', join(BENCH_DIR, 'servers', 'bare-server.ts'), [bodyFile, headersFile])
+  const bareOrigin = (await bare.waitForLine(/listening at (http:\/\/[\d.]+:\d+)/, 60_000))[1]!
+  const bareBody = await fetchRaw(bareOrigin, PATH)
+  if (!bareBody.body.equals(first.body)) throw new Error('the bare server does not answer the same bytes')
+
+  // CPU used by the server and by this process (autocannon) during the measured seconds: if the
+  // load generator is near 100% of a core, requests/s say more about it than about the server.
+  const measure = async (name: string, origin: string, pid: number): Promise<{ r: LoadResult, serverCpuPct: number, cpuUsPerReq: number, loadgenCpuPct: number }> => {
+    await closedLoop({ origin, connections, durationS: warmupS, path: PATH })
+    const cpu0 = cpuTimeMs(pid)
+    const own0 = process.cpuUsage()
+    const t0 = performance.now()
+    const r = await closedLoop({ origin, connections, durationS, path: PATH })
+    const wallMs = performance.now() - t0
+    const serverCpuMs = cpuTimeMs(pid) - cpu0
+    const own = process.cpuUsage(own0)
+    const out = {
+      r,
+      serverCpuPct: serverCpuMs / wallMs * 100,
+      cpuUsPerReq: serverCpuMs * 1000 / Math.max(1, r.ok),
+      loadgenCpuPct: (own.user + own.system) / 1000 / wallMs * 100
+    }
+    log(`${name}: ${Math.round(r.rps)} req/s, p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms (autocannon p99 ${r.autocannonP99Ms} ms), ${r.non2xx} non-2xx, ${r.errors} errors; server CPU ${out.serverCpuPct.toFixed(0)}% (${out.cpuUsPerReq.toFixed(0)} µs/request), autocannon CPU ${out.loadgenCpuPct.toFixed(0)}%`)
+    return out
+  }
+
+  const before = await stats(service.origin)
+  const svcRun = await measure('service', service.origin, service.pid)
+  const after = await stats(service.origin)
+  const baseRun = await measure('bare node:http', bareOrigin, bare.pid)
+  const svc = svcRun.r
+  const base = baseRun.r
+  await service.child.stop()
+  await bare.stop()
+  rmSync(bodyFile, { force: true })
+  rmSync(headersFile, { force: true })
+
+  const hits = after.cache.hits - before.cache.hits
+  const misses = after.cache.misses - before.cache.misses
+  const figures: Record<string, number> = {
+    'cached.rps': svc.rps,
+    'cached.bare_rps': base.rps,
+    'cached.rps_ratio': svc.rps / base.rps,
+    'cached.errors': svc.errors + svc.non2xx + svc.timeouts,
+    'cached.cache_hit_ratio': hits / Math.max(1, hits + misses),
+    'cached.autocannon_p99_ms': svc.autocannonP99Ms ?? Number.NaN,
+    'cached.bare_autocannon_p99_ms': base.autocannonP99Ms ?? Number.NaN,
+    'cached.server_cpu_pct': svcRun.serverCpuPct,
+    'cached.bare.server_cpu_pct': baseRun.serverCpuPct,
+    'cached.cpu_us_per_req': svcRun.cpuUsPerReq,
+    'cached.bare.cpu_us_per_req': baseRun.cpuUsPerReq,
+    'cached.cpu_ratio': baseRun.cpuUsPerReq / svcRun.cpuUsPerReq,
+    'cached.loadgen_cpu_pct': svcRun.loadgenCpuPct,
+    'cached.bare.loadgen_cpu_pct': baseRun.loadgenCpuPct
+  }
+  latencyFigures(figures, 'cached', svc.latency)
+  latencyFigures(figures, 'cached.bare', base.latency)
+  return {
+    figures,
+    details: {
+      knobs: knobs.used,
+      path: PATH,
+      body_bytes: first.body.length,
+      store: store.spec.name,
+      latency: 'time to last byte per request, from autocannon response events (hrtime, fractional ms)',
+      rps: '2xx responses / measured seconds',
+      cache: { hits, misses }
+    }
+  }
+})
