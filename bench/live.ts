@@ -6,9 +6,11 @@
 // event of the same key, in order, and receipt − E is the latency: simulator send → service
 // ingest (parse, validate, store finals) → bus → hub → socket → client read.
 // Partials repeat a key while the price stands still (12 sub-steps per minute), so the n-th
-// receipt of a key is paired with the n-th event of it; only keys first seen after recording
-// started count, so both sides saw all of their events. The simulator's clock is offset so that
-// one minute closes inside the recording: its final (stored, then pushed) is part of every run.
+// receipt of a key is paired with the n-th event of it. The reference client keeps every event
+// from before the subscribers connect, and only keys first sent after the subscribers started
+// recording count, so both sides hold every event of a counted key and the n-th really is the
+// n-th. The simulator's clock is offset so that one minute closes inside the recording: its final
+// (stored, then pushed) is part of every run.
 // Knobs: --duration 15 (s recorded, extended to 3 s past the minute close)  --live-clients 100  --threads 2
 import { join } from 'node:path'
 import WebSocket from 'ws'
@@ -51,11 +53,10 @@ runBenchmark('live', async () => {
     // Back to wall time: the simulator's clock runs `offsetMs` ahead.
     const sentAt = e.E - offsetMs
     if (!firstSeen.has(key)) firstSeen.set(key, sentAt)
-    if (!recording) return
     let list = events.get(key)
     if (list === undefined) events.set(key, list = [])
     list.push(sentAt)
-    hop.push(t - sentAt)
+    if (recording) hop.push(t - sentAt)
   })
   await new Promise<void>((resolve, reject) => { raw.once('open', () => resolve()); raw.once('error', reject) })
 
@@ -70,8 +71,9 @@ runBenchmark('live', async () => {
   log(`${conn.connected}/${clients} subscribers on BTCUSDT 1m; recording ${durationS} s`)
   await sleep(1000)
 
-  const recordStart = Date.now()
   await pool.record('wall')
+  // Taken after every subscriber records: an event sent from here on reaches a recording client.
+  const recordStart = Date.now()
   recording = true
   // Record for the duration, and at least until 3 s after the next minute close.
   let boundary = boundaryAtMs

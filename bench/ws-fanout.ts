@@ -5,6 +5,8 @@
 // bus → feed → serialisation → the hub's socket writes → kernel → the client's read and frame parse.
 //  A. 5,000 clients on one topic; `updates` single publishes, `spacing-ms` apart.
 //  B. 1,000 clients over 100 topics (10 each); `updates` rounds of one publish per topic.
+//  A also measures the floor under the hub's write loop: a frame of the same size written straight
+//     to each of the same 5,000 TCP sockets (no hub, no ws), i.e. the kernel's cost of the sends.
 //  C. The ceiling: B's clients, publishing round after round as fast as the hub takes them for
 //     `flood-seconds`; messages/s counted at the clients over the span from first to last receipt.
 // Knobs: --clients 5000  --topic-clients 1000  --topics 100  --updates 30  --spacing-ms 250
@@ -108,6 +110,12 @@ runBenchmark('ws-fanout', async () => {
   figures['fanout_5000.missing_messages'] = a.missing
   figures['fanout_5000.dropped_clients'] = Math.max(a.shortClients, statusA.unexpectedCloses, closedByServer(beforeA, afterA)) + connA.failed
   figures['fanout_5000.connect_s'] = connA.ms / 1000
+  // The floor: the kernel's part of the hub write loop, on the same sockets.
+  await pool.record('off')
+  const floor = await hub.request<{ sockets: number, frameBytes: number, loopMs: number }>('floor', { rounds: Math.max(5, Math.min(updates, 15)) }, 120_000)
+  log(`A: the floor, ${floor.frameBytes}-byte frames written straight to ${floor.sockets} TCP sockets: ${floor.loopMs.toFixed(2)} ms per round (median)`)
+  figures['fanout_5000.floor_write_loop_ms'] = floor.loopMs
+  await sleep(500)
   await pool.closeAll()
   await waitEmpty()
 

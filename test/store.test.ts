@@ -179,6 +179,34 @@ t.test('the hourly roll-up table follows every write and delete of 1m candles', 
   t.same(bar, { bar: day[0], lastMinute: T0 + 3 * DAY - MIN }, 'the live aggregation starts from the roll-ups')
 })
 
+t.test('appended minutes extend the hourly roll-ups exactly as a recompute would', async (t) => {
+  const store = await seededStore(t, ['BTCUSDT'], 3)
+  const end = T0 + 3 * DAY
+  const expectHours = async (symbol: string, what: string) => {
+    const rows = await store.getCandles({ symbol, interval: '1m', from: 0, limit: 100_000 })
+    t.same(await store.getCandles({ symbol, interval: '1h', from: 0, limit: 1000 }), rollUp(rows, (ts) => ts - (ts % HOUR)), `1h after ${what}`)
+    t.same(await store.getCandles({ symbol, interval: '1d', from: 0, limit: 1000 }), rollUp(rows, (ts) => ts - (ts % DAY)), `1d after ${what}`)
+    const last = rows.at(-1)![0]
+    t.equal((await store.barSoFar(symbol, '4h', last - (last % (4 * HOUR))))?.lastMinute, last, `the newest minute is known after ${what}`)
+  }
+  // Volumes whose float sum is inexact (0.1 + 0.2): the hour must hold the exact decimal sum.
+  const minute = (ts: number, volume: number) => ({ ...minuteCandle('BTCUSDT', ts), volume })
+  await store.upsertBatch([minute(end, 0.1)])
+  await expectHours('BTCUSDT', 'a minute that opens a new hour')
+  await store.upsertBatch([minute(end + MIN, 0.2)])
+  await expectHours('BTCUSDT', 'a minute inside the newest hour')
+  t.same((await store.getCandles({ symbol: 'BTCUSDT', interval: '1h', from: end, to: end, limit: 1 }))[0]![5], 0.3, 'volumes add as decimals')
+  await store.upsertBatch(minuteCandles('BTCUSDT', end + 2 * MIN, end + 150 * MIN))
+  await expectHours('BTCUSDT', 'a batch that finishes one hour and opens two more')
+  await store.upsertBatch(minuteCandles('BTCUSDT', end + 4 * HOUR, end + 4 * HOUR + 10 * MIN))
+  await expectHours('BTCUSDT', 'a batch after a hole')
+  await store.upsertBatch([minuteCandle('ETHUSDT', end + 7 * MIN)])
+  await store.upsertBatch(minuteCandles('ETHUSDT', end + 8 * MIN, end + 70 * MIN))
+  await expectHours('ETHUSDT', 'the first minutes of a new symbol')
+  await store.upsertBatch([minute(end + 30 * MIN, 5)])
+  await expectHours('BTCUSDT', 'a replaced minute inside the stored range')
+})
+
 t.test('a database written before the roll-up table gets it built by the migration', async (t) => {
   const path = join(tempDir(t), 'old.duckdb')
   const db = await openDatabase(path)

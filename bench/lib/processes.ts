@@ -2,8 +2,9 @@
 // one-shot CLI commands. Every child is tracked and killed when the benchmark ends, fails or is
 // interrupted, so no server outlives its benchmark (and no DuckDB file stays locked).
 import { spawn, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { REPO_ROOT } from './paths.js'
+import { DATA_DIR, REPO_ROOT } from './paths.js'
 
 export interface ExitInfo {
   code: number | null
@@ -166,11 +167,20 @@ function installCleanup (): void {
   }
 }
 
+/**
+ * Node's own CPU profiler for the children named in BENCH_CPU_PROF (comma-separated, e.g.
+ * `service,hub-server`): each writes a .cpuprofile into bench/.data/profiles when it exits.
+ */
+function profilerArgs (name: string): string[] {
+  const wanted = (process.env.BENCH_CPU_PROF ?? '').split(',').map((s) => s.trim())
+  return wanted.includes(name) ? ['--cpu-prof', '--cpu-prof-dir', join(DATA_DIR, 'profiles')] : []
+}
+
 /** Starts `node <script> ...args` from the repository root, through tsx for a .ts script. */
 export function startNode (name: string, script: string, args: readonly string[] = [], opts: StartOptions = {}): ManagedChild {
   installCleanup()
   const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : []
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...loader, script, ...args], {
+  const proc = spawn(process.execPath, [...profilerArgs(name), ...(opts.nodeArgs ?? []), ...loader, script, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe', ...(opts.ipc === true ? ['ipc' as const] : [])]

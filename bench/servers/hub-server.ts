@@ -3,9 +3,11 @@
 // exchange. Each candle carries its publish time (CLOCK_MONOTONIC ms, µs precision, which every
 // process of the machine shares) in its volume, so a client computes receipt − publish itself.
 // Knob: --symbols N   topic symbols besides BTCUSDT (T000USDT ... ), default 100
+import type { Socket } from 'node:net'
 import { buildApp } from '../../src/app.js'
 import { seedStore } from '../../src/cli/seed.js'
 import { defaultConfig } from '../../src/config.js'
+import { candleMessage } from '../../src/live/protocol.js'
 import { Knobs } from '../lib/args.js'
 import { monoMs } from '../lib/stats.js'
 
@@ -92,6 +94,30 @@ const handlers: Record<string, Handler> = {
     // Let the feed drain what the last round queued.
     await app.liveHub.feed.idle()
     return { rounds, published: rounds * list.length, ms, written: app.liveHub.stats().messages_sent_total - before, writtenMs: performance.now() - started }
+  },
+  /**
+   * The floor under the hub's write loop: the kernel's cost of one send per client. A frame as
+   * long as a candle message is written straight to every client's TCP socket (no hub, no ws
+   * Sender), `rounds` times; clients ignore its type. Bench-only: it reaches into the hub's clients.
+   */
+  floor: async (m) => {
+    const rounds = m.rounds as number
+    const hub = app.liveHub as unknown as { clients: Set<{ socket: { _socket: Socket } }> }
+    const sockets = [...hub.clients].map((c) => c.socket._socket)
+    const length = Buffer.byteLength(candleMessage('BTCUSDT', '1m', [to, 100, 100 + seq, 100, 100 + seq, monoMs()], false))
+    const empty = Buffer.byteLength(JSON.stringify({ type: 'floor', pad: '' }))
+    const payload = Buffer.from(JSON.stringify({ type: 'floor', pad: 'x'.repeat(Math.max(0, length - empty)) }))
+    const header = payload.length < 126 ? Buffer.from([0x81, payload.length]) : Buffer.from([0x81, 126, payload.length >> 8, payload.length & 0xff])
+    const frame = Buffer.concat([header, payload])
+    const loops: number[] = []
+    for (let r = 0; r < rounds; r++) {
+      const started = performance.now()
+      for (const socket of sockets) socket.write(frame)
+      loops.push(performance.now() - started)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    loops.sort((a, b) => a - b)
+    return { sockets: sockets.length, frameBytes: frame.length, loopMs: loops[loops.length >> 1] }
   },
   stats: () => ({ hub: app.liveHub.stats(), rssMb: process.memoryUsage().rss / 1048576 })
 }

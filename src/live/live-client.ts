@@ -12,6 +12,8 @@ export const CLOSE_TRY_AGAIN_LATER = 1013
 /** Unsent bytes the socket may hold before messages wait in the client's own queue. */
 const FLUSH_THRESHOLD = 64 * 1024
 const TEXT_FRAME = { binary: false }
+/** Messages at least this long always report when they are written out (see write()). */
+const TRACKED_BYTES = 16 * 1024
 /** How long a closing client gets to finish the close handshake before it is cut off. */
 const CLOSE_GRACE_MS = 2000
 
@@ -81,10 +83,18 @@ export class LiveClient {
     else this.send(data)
   }
 
+  /**
+   * A write callback costs a tick per socket per message, and fan-out writes thousands of sockets
+   * at once. It is only needed to notice when a backed-up socket drains, so only writes made while
+   * the socket still holds unsent bytes (or large ones) ask for it. Unsent bytes then always
+   * include a tracked write: an untracked one starts from an empty socket and is under
+   * TRACKED_BYTES, so the queue (which waits for FLUSH_THRESHOLD bytes) never waits for nothing.
+   */
   private write (data: Buffer): void {
     this.counters.messagesSent++
     this.counters.bytesSent += data.length
-    this.socket.send(data, TEXT_FRAME, this.written)
+    const tracked = this.socket.bufferedAmount > 0 || data.length >= TRACKED_BYTES
+    this.socket.send(data, TEXT_FRAME, tracked ? this.written : undefined)
   }
 
   private flush (): void {

@@ -49,6 +49,62 @@ interface SeriesSpan {
   last: number
 }
 
+/** Where the rows of a write come from. */
+type WriteSource =
+  | { kind: 'row', candle: Candle }
+  | { kind: 'stage' }
+  | { kind: 'sql', sql: string, replace: boolean }
+
+/**
+ * The candles with each key once, the last version winning (INSERT OR REPLACE rejects a key twice
+ * in one statement). A page or a live close is one series in ascending order, unique as it is.
+ */
+function uniqueCandles (candles: readonly Candle[]): readonly Candle[] {
+  const first = candles[0]
+  let ordered = true
+  for (let i = 1; i < candles.length && ordered; i++) {
+    const c = candles[i]!
+    ordered = c.symbol === first!.symbol && c.interval === first!.interval && c.ts > candles[i - 1]!.ts
+  }
+  if (ordered) return candles
+  const unique = new Map<string, Candle>()
+  for (const c of candles) unique.set(`${c.symbol}\u0000${c.interval}\u0000${c.ts}`, c)
+  return [...unique.values()]
+}
+
+/** First and last open time of each (symbol, interval) among `candles`. */
+function seriesSpans (candles: readonly Candle[]): SeriesSpan[] {
+  const spans = new Map<string, SeriesSpan>()
+  for (const c of candles) {
+    const key = `${c.symbol}\u0000${c.interval}`
+    const r = spans.get(key)
+    if (r === undefined) spans.set(key, { symbol: c.symbol, interval: c.interval, first: c.ts, last: c.ts })
+    else {
+      if (c.ts < r.first) r.first = c.ts
+      if (c.ts > r.last) r.last = c.ts
+    }
+  }
+  return [...spans.values()]
+}
+
+/** A candle as the bound values of a candles row, in column order. */
+function candleParams (c: Candle): DuckDBValue[] {
+  return [c.symbol, c.interval, c.ts, c.open, c.high, c.low, c.close, c.volume]
+}
+
+/** A statement prepared once per connection (parsing and planning cost as much as a small read), bound to `params`. */
+async function prepared (
+  con: DuckDBConnection, cache: Map<string, DuckDBPreparedStatement>, sql: string, params: DuckDBValue[]
+): Promise<DuckDBPreparedStatement> {
+  let statement = cache.get(sql)
+  if (statement === undefined) {
+    statement = await con.prepare(sql)
+    cache.set(sql, statement)
+  }
+  if (params.length > 0) statement.bind(params)
+  return statement
+}
+
 /** A string literal for statements that take no parameters (file paths of EXPORT, IMPORT, read_csv). */
 function sqlString (value: string): string {
   return `'${value.replace(/'/g, "''")}'`
@@ -117,16 +173,56 @@ const REFRESH_HOURS_SQL = `
   INSERT OR REPLACE INTO candle_rollups
   SELECT symbol, '1h', ts - ts % ${HOUR_MS} AS hour,
          arg_min(open, ts), max(high), min(low), arg_max(close, ts),
-         sum(volume::DECIMAL(38, 8))::DOUBLE, count(*)::INTEGER, max(ts)
+         sum(volume::DECIMAL(38, 8)), count(*)::INTEGER, max(ts)
   FROM candles
   WHERE symbol = $1 AND interval = '${BASE_INTERVAL}' AND ts BETWEEN $2 AND $3
   GROUP BY symbol, hour`
+
+// Staged 1m candles newer than every stored minute of their symbol extend the hourly roll-ups
+// instead of recomputing them from the candles table (a scan, and INSERT OR REPLACE, made up most
+// of what a live close cost): the hour $2 of the newest stored minute is the only one that can
+// already hold minutes, and gets the new minutes of that hour merged into its row...
+const EXTEND_HOUR_SQL = `
+  UPDATE candle_rollups r
+  SET high = greatest(r.high, m.high), low = least(r.low, m.low), close = m.close,
+      volume = r.volume + m.volume, minutes = r.minutes + m.minutes, last_minute = m.last_minute
+  FROM (
+    SELECT max(high) AS high, min(low) AS low, arg_max(close, ts) AS close,
+           sum(volume::DECIMAL(38, 8)) AS volume, count(*)::INTEGER AS minutes, max(ts) AS last_minute
+    FROM candles_stage
+    WHERE symbol = $1 AND interval = '${BASE_INTERVAL}' AND ts < $2 + ${HOUR_MS}
+  ) m
+  WHERE r.symbol = $1 AND r.interval = '1h' AND r.ts = $2 AND m.minutes > 0`
+
+// One new minute (open time $7: high $3, low $4, close $5, volume $6) of an hour $2 already stored.
+const EXTEND_HOUR_BY_MINUTE_SQL = `
+  UPDATE candle_rollups
+  SET high = greatest(high, $3), low = least(low, $4), close = $5,
+      volume = volume + ($6::DOUBLE)::DECIMAL(38, 8), minutes = minutes + 1, last_minute = $7
+  WHERE symbol = $1 AND interval = '1h' AND ts = $2`
+
+// The first minute (open time $8: open $3, high $4, low $5, close $6, volume $7) of a new hour $2.
+const INSERT_HOUR_SQL = `
+  INSERT INTO candle_rollups VALUES ($1, '1h', $2, $3, $4, $5, $6, ($7::DOUBLE)::DECIMAL(38, 8), 1, $8)`
+
+// ...and every later hour, from $2 on, is new: a plain insert of the staged minutes' aggregates.
+const INSERT_HOURS_SQL = `
+  INSERT INTO candle_rollups
+  SELECT symbol, '1h', ts - ts % ${HOUR_MS} AS hour,
+         arg_min(open, ts), max(high), min(low), arg_max(close, ts),
+         sum(volume::DECIMAL(38, 8)), count(*)::INTEGER, max(ts)
+  FROM candles_stage
+  WHERE symbol = $1 AND interval = '${BASE_INTERVAL}' AND ts >= $2
+  GROUP BY symbol, hour`
+
 
 export class DuckDbCandleStore implements CandleStore {
   /** (symbol → interval → first/last open time) of everything stored, kept in step with writes. */
   private readonly index = new Map<string, Map<Interval, TimeRange>>()
   private readonly listeners = new Set<WriteListener>()
   private readonly writeQueue = new SerialQueue()
+  /** The writer's statements that run on every write, prepared once. */
+  private readonly writerStatements = new Map<string, DuckDBPreparedStatement>()
   private closed = false
   /** e.g. "DuckDB v1.5.5". */
   engineVersion = 'DuckDB'
@@ -154,12 +250,26 @@ export class DuckDbCandleStore implements CandleStore {
       const store = new DuckDbCandleStore(db, writer, readers)
       store.engineVersion = `DuckDB ${String((await writer.runAndReadAll('SELECT version()')).getRows()[0]![0])}`
       await store.loadIndex()
+      await store.prepareHotStatements()
       return store
     } catch (err) {
       for (const c of connections) c.closeSync()
       db.release()
       throw err
     }
+  }
+
+  /**
+   * Prepares the statements of a live close and of a latest-N read up front, so the first of
+   * each does not pay for parsing and planning (a few milliseconds) on top of its own work.
+   */
+  private async prepareHotStatements (): Promise<void> {
+    const writes = [
+      ...['INSERT', 'INSERT OR REPLACE'].map((verb) => `${verb} INTO candles VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`),
+      EXTEND_HOUR_BY_MINUTE_SQL, INSERT_HOUR_SQL
+    ]
+    for (const sql of writes) await prepared(this.writer, this.writerStatements, sql, [])
+    for (const r of this.readers) await prepared(r.con, r.prepared, NATIVE_SQL.desc, [])
   }
 
   get path (): string {
@@ -207,47 +317,37 @@ export class DuckDbCandleStore implements CandleStore {
    */
   private readRows (sql: string, params: DuckDBValue[]): Promise<DuckDBValue[][]> {
     return this.onReader(async (r) => {
-      let statement = r.prepared.get(sql)
-      if (statement === undefined) {
-        statement = await r.con.prepare(sql)
-        r.prepared.set(sql, statement)
-      }
-      statement.bind(params)
+      const statement = await prepared(r.con, r.prepared, sql, params)
       return (await statement.runAndReadAll()).getRows()
     })
   }
 
+  /** Runs one of the writer's hot statements (inside the write queue). */
+  private async write (sql: string, params: DuckDBValue[] = []): Promise<{ rowsChanged: number }> {
+    return await (await prepared(this.writer, this.writerStatements, sql, params)).run()
+  }
+
   async upsertBatch (candles: readonly Candle[]): Promise<UpsertResult> {
     if (this.closed) throw new Error('candle store is closed')
-    // The last version of a key wins inside a batch; INSERT OR REPLACE rejects a key twice in one statement.
-    const unique = new Map<string, Candle>()
-    for (const c of candles) unique.set(`${c.symbol}\u0000${c.interval}\u0000${c.ts}`, c)
-    if (unique.size === 0) return { rows: 0, symbols: [] }
+    const rows = uniqueCandles(candles)
+    if (rows.length === 0) return { rows: 0, symbols: [] }
     return await this.writeQueue.run(async () => {
       const started = performance.now()
-      let spans: SeriesSpan[]
+      const spans = seriesSpans(rows)
+      // A live close is one candle: bound straight into the statements, it skips the staging table.
+      if (rows.length === 1) return await this.commit(spans, 1, started, { kind: 'row', candle: rows[0]! })
       try {
-        spans = await this.stageCandles([...unique.values()])
+        await this.stageCandles(rows)
       } catch (err) {
-        await this.writer.run('DELETE FROM candles_stage')
+        await this.write('DELETE FROM candles_stage')
         throw err
       }
-      return await this.commitStaged(spans, unique.size, started)
+      return await this.commit(spans, rows.length, started, { kind: 'stage' })
     })
   }
 
-  /** Appends candles to the staging table in column chunks; returns the span of each series. */
-  private async stageCandles (candles: readonly Candle[]): Promise<SeriesSpan[]> {
-    const spans = new Map<string, SeriesSpan>()
-    for (const c of candles) {
-      const key = `${c.symbol}\u0000${c.interval}`
-      const r = spans.get(key)
-      if (r === undefined) spans.set(key, { symbol: c.symbol, interval: c.interval, first: c.ts, last: c.ts })
-      else {
-        if (c.ts < r.first) r.first = c.ts
-        if (c.ts > r.last) r.last = c.ts
-      }
-    }
+  /** Appends candles to the staging table in column chunks. */
+  private async stageCandles (candles: readonly Candle[]): Promise<void> {
     const appender = await this.writer.createAppender('candles_stage')
     try {
       for (let i = 0; i < candles.length; i += CHUNK_ROWS) {
@@ -266,39 +366,38 @@ export class DuckDbCandleStore implements CandleStore {
     } finally {
       appender.closeSync()
     }
-    return [...spans.values()]
   }
 
   /**
-   * Moves rows into candles in one transaction (from the staging table, or from another source
-   * such as a validated CSV file), refreshes the hourly roll-ups they touch, updates the in-memory
-   * ranges and tells the write listeners. Every writer ends here.
+   * Moves rows into candles in one transaction (one bound candle, the staging table, or another
+   * source such as a validated CSV file), keeps the hourly roll-ups they touch in step, updates the
+   * in-memory ranges and tells the write listeners. Every writer ends here.
    */
-  private async commitStaged (
-    spans: readonly SeriesSpan[],
-    rows: number,
-    started: number,
-    source: { sql: string, params: DuckDBValue[] } = { sql: 'SELECT * FROM candles_stage', params: [] },
-    replace = false
-  ): Promise<UpsertResult> {
-    // Rows that cannot collide with stored ones skip the conflict handling of INSERT OR REPLACE.
-    const overlaps = replace || spans.some((s) => {
-      const r = this.index.get(s.symbol)?.get(s.interval)
-      return r !== undefined && s.first <= r.last && s.last >= r.first
-    })
+  private async commit (spans: readonly SeriesSpan[], rows: number, started: number, source: WriteSource): Promise<UpsertResult> {
+    const replace = source.kind === 'sql' && source.replace
+    // Rows that cannot collide with stored ones skip the conflict handling of INSERT OR REPLACE,
+    // and minutes newer than everything stored extend their hours instead of recomputing them.
+    const stored = spans.map((s) => this.index.get(s.symbol)?.get(s.interval))
+    const appends = spans.map((s, i) => !replace && (stored[i] === undefined || s.first > stored[i]!.last))
+    const verb = replace || spans.some((s, i) => !appends[i] && s.last >= stored[i]!.first) ? 'INSERT OR REPLACE' : 'INSERT'
     try {
       await this.writer.run('BEGIN TRANSACTION')
-      await this.writer.run(`INSERT ${overlaps ? 'OR REPLACE ' : ''}INTO candles ${source.sql}`, source.params)
-      for (const r of spans) {
+      if (source.kind === 'row') await this.write(`${verb} INTO candles VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, candleParams(source.candle))
+      else if (source.kind === 'stage') await this.write(`${verb} INTO candles SELECT * FROM candles_stage`)
+      // A CSV load's SQL names its own temporary table: not worth keeping prepared.
+      else await this.writer.run(`${verb} INTO candles ${source.sql}`)
+      for (const [i, r] of spans.entries()) {
         if (r.interval !== BASE_INTERVAL) continue
-        await this.writer.run(REFRESH_HOURS_SQL, [r.symbol, hourOf(r.first), hourOf(r.last) + HOUR_MS - 1])
+        if (!appends[i] || source.kind === 'sql') await this.write(REFRESH_HOURS_SQL, [r.symbol, hourOf(r.first), hourOf(r.last) + HOUR_MS - 1])
+        else if (source.kind === 'row') await this.extendHourByMinute(source.candle, stored[i])
+        else await this.extendHours(r, stored[i])
       }
       await this.writer.run('COMMIT')
     } catch (err) {
       await this.writer.run('ROLLBACK').catch(() => {})
       throw err
     } finally {
-      await this.writer.run('DELETE FROM candles_stage')
+      if (source.kind === 'stage') await this.write('DELETE FROM candles_stage')
     }
     const symbols = new Set<string>()
     for (const r of spans) {
@@ -343,7 +442,7 @@ export class DuckDbCandleStore implements CandleStore {
         const stored = [...results.values()].reduce((sum, r) => sum + r.stored, 0)
         if (spans.length > 0) {
           try {
-            await this.commitStaged(spans, stored, started, { sql: valid, params: [] })
+            await this.commit(spans, stored, started, { kind: 'sql', sql: valid, replace: false })
           } catch (err) {
             if (!/duplicate key|same row twice/i.test((err as Error).message)) throw err
             // A key repeated within or across the files: keep one row of each, and count keys, not lines.
@@ -354,7 +453,7 @@ export class DuckDbCandleStore implements CandleStore {
             const unique = `SELECT DISTINCT ON (symbol, interval, ts) symbol, interval, ts, open, high, low, close, volume
                             FROM csv_lines WHERE valid ORDER BY symbol, interval, ts`
             const [[keys]] = (await this.writer.runAndReadAll(`SELECT count(*)::INTEGER FROM (${unique})`)).getRows()
-            await this.commitStaged(spans, keys as number, started, { sql: unique, params: [] }, true)
+            await this.commit(spans, keys as number, started, { kind: 'sql', sql: unique, replace: true })
           }
         }
         return files.map((f) => results.get(f.path)!)
@@ -490,6 +589,29 @@ export class DuckDbCandleStore implements CandleStore {
     await this.read((con) => con.run(`EXPORT DATABASE ${sqlString(dir)} (FORMAT parquet)`))
   }
 
+  /** Adds one minute newer than everything stored (`stored`: the series' range before it) to its hour. */
+  private async extendHourByMinute (c: Candle, stored: TimeRange | undefined): Promise<void> {
+    const hour = hourOf(c.ts)
+    if (stored === undefined || hourOf(stored.last) !== hour) {
+      await this.write(INSERT_HOUR_SQL, [c.symbol, hour, c.open, c.high, c.low, c.close, c.volume, c.ts])
+      return
+    }
+    const { rowsChanged } = await this.write(EXTEND_HOUR_BY_MINUTE_SQL, [c.symbol, hour, c.high, c.low, c.close, c.volume, c.ts])
+    if (rowsChanged !== 1) await this.write(REFRESH_HOURS_SQL, [c.symbol, hour, hour + HOUR_MS - 1])
+  }
+
+  /** Adds staged minutes newer than everything stored (`stored`: the series' range before them) to the hourly roll-ups. */
+  private async extendHours (span: SeriesSpan, stored: TimeRange | undefined): Promise<void> {
+    let firstNewHour = hourOf(span.first)
+    if (stored !== undefined && hourOf(stored.last) === firstNewHour) {
+      const { rowsChanged } = await this.write(EXTEND_HOUR_SQL, [span.symbol, firstNewHour])
+      // The roll-ups always hold the hour of the newest minute; should they not, recompute it.
+      if (rowsChanged !== 1) await this.write(REFRESH_HOURS_SQL, [span.symbol, firstNewHour, firstNewHour + HOUR_MS - 1])
+      firstNewHour += HOUR_MS
+    }
+    if (hourOf(span.last) >= firstNewHour) await this.write(INSERT_HOURS_SQL, [span.symbol, firstNewHour])
+  }
+
   /** Recomputes one symbol's hourly roll-ups for hours [fromHour, toHour] after 1m rows went away. */
   private async rebuildHours (symbol: string, fromHour: number, toHour: number): Promise<void> {
     await this.writer.run("DELETE FROM candle_rollups WHERE symbol = $1 AND interval = '1h' AND ts BETWEEN $2 AND $3", [symbol, fromHour, toHour])
@@ -547,6 +669,7 @@ export class DuckDbCandleStore implements CandleStore {
       for (const statement of r.prepared.values()) statement.destroySync()
       r.con.closeSync()
     })))
+    for (const statement of this.writerStatements.values()) statement.destroySync()
     this.writer.closeSync()
     this.listeners.clear()
     this.db.release()

@@ -17,7 +17,8 @@ export function epochMs (value: unknown, field: string): number {
 
 function decimal (value: unknown, field: string): number {
   const n = typeof value === 'string' ? Number(value) : value
-  if (typeof n !== 'number' || !Number.isFinite(n) || (typeof value === 'string' && value.trim() === '')) {
+  // Number('') and Number(' ') are 0, so only a zero needs the (allocating) blank check.
+  if (typeof n !== 'number' || !Number.isFinite(n) || (n === 0 && typeof value === 'string' && value.trim() === '')) {
     throw new WireError(`${field} is not a decimal`)
   }
   return n
