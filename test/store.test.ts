@@ -207,6 +207,36 @@ t.test('appended minutes extend the hourly roll-ups exactly as a recompute would
   await expectHours('BTCUSDT', 'a replaced minute inside the stored range')
 })
 
+t.test('a reopened store knows every series range without scanning, also after deletes', async (t) => {
+  const path = join(tempDir(t), 'ranges.duckdb')
+  const first = await DuckDbCandleStore.open({ path })
+  // 1m starting mid-hour (the exact first minute is found inside the first hour), and native 1h and 1d series.
+  await first.upsertBatch(minuteCandles('BTCUSDT', T0 + 17 * MIN, T0 + DAY + 5 * MIN))
+  const native = (interval: '1h' | '1d', step: number, n: number, from: number) =>
+    Array.from({ length: n }, (_, i) => ({ ...minuteCandle('ETHUSDT', from + i * step), interval, ts: from + i * step }))
+  await first.upsertBatch(native('1h', HOUR, 30, T0))
+  await first.upsertBatch(native('1h', HOUR, 5, T0 - 5 * HOUR))
+  await first.upsertBatch(native('1d', DAY, 3, T0))
+  await first.deleteRange('ETHUSDT', '1d', T0 + 2 * DAY, T0 + 2 * DAY)
+  const ranges = (store: DuckDbCandleStore) => ({
+    btc1m: store.storedRange('BTCUSDT', '1m'),
+    eth1h: store.storedRange('ETHUSDT', '1h'),
+    eth1d: store.storedRange('ETHUSDT', '1d')
+  })
+  const expected = {
+    btc1m: { first: T0 + 17 * MIN, last: T0 + DAY + 4 * MIN },
+    eth1h: { first: T0 - 5 * HOUR, last: T0 + 29 * HOUR },
+    eth1d: { first: T0, last: T0 + DAY }
+  }
+  t.same(ranges(first), expected, 'ranges as written')
+  await first.close()
+  const second = await DuckDbCandleStore.open({ path })
+  t.teardown(() => second.close())
+  t.same(ranges(second), expected, 'the same ranges after a restart')
+  await second.deleteRange('ETHUSDT', '1d', 0, T0 + 3 * DAY)
+  t.equal(second.storedRange('ETHUSDT', '1d'), undefined, 'a series deleted whole is gone')
+})
+
 t.test('a database written before the roll-up table gets it built by the migration', async (t) => {
   const path = join(tempDir(t), 'old.duckdb')
   const db = await openDatabase(path)

@@ -85,6 +85,8 @@ export interface CandleStore {
   deleteRange (symbol: string, interval: Interval, from: number, to: number): Promise<number>
   /** Deletes every bar of `interval` (all intervals when undefined) opening before `cutoff`. */
   deleteOlderThan (interval: Interval | undefined, cutoff: number): Promise<number>
+  /** Makes committed writes durable in the main storage and frees what they held in memory. */
+  checkpoint (): Promise<void>
   /** Called after each committed write with the symbols it touched. */
   onWrite (listener: WriteListener): () => void
   /** Resolves when the database answers a trivial query. */

@@ -28,8 +28,6 @@ export interface DuckDbStoreOptions {
 interface PooledConnection {
   con: DuckDBConnection
   queue: SerialQueue
-  /** Statements prepared on this connection, by SQL text. */
-  prepared: Map<string, DuckDBPreparedStatement>
 }
 
 /** Rows per appended chunk (DuckDB's vector size). */
@@ -90,19 +88,6 @@ function seriesSpans (candles: readonly Candle[]): SeriesSpan[] {
 /** A candle as the bound values of a candles row, in column order. */
 function candleParams (c: Candle): DuckDBValue[] {
   return [c.symbol, c.interval, c.ts, c.open, c.high, c.low, c.close, c.volume]
-}
-
-/** A statement prepared once per connection (parsing and planning cost as much as a small read), bound to `params`. */
-async function prepared (
-  con: DuckDBConnection, cache: Map<string, DuckDBPreparedStatement>, sql: string, params: DuckDBValue[]
-): Promise<DuckDBPreparedStatement> {
-  let statement = cache.get(sql)
-  if (statement === undefined) {
-    statement = await con.prepare(sql)
-    cache.set(sql, statement)
-  }
-  if (params.length > 0) statement.bind(params)
-  return statement
 }
 
 /** A string literal for statements that take no parameters (file paths of EXPORT, IMPORT, read_csv). */
@@ -205,6 +190,11 @@ const EXTEND_HOUR_BY_MINUTE_SQL = `
 const INSERT_HOUR_SQL = `
   INSERT INTO candle_rollups VALUES ($1, '1h', $2, $3, $4, $5, $6, ($7::DOUBLE)::DECIMAL(38, 8), 1, $8)`
 
+// The stored range of a series other than 1m, widened to take in [$3, $4].
+const EXTEND_SERIES_SQL = `
+  INSERT INTO candle_series VALUES ($1, $2, $3, $4)
+  ON CONFLICT DO UPDATE SET first_ts = least(first_ts, excluded.first_ts), last_ts = greatest(last_ts, excluded.last_ts)`
+
 // ...and every later hour, from $2 on, is new: a plain insert of the staged minutes' aggregates.
 const INSERT_HOURS_SQL = `
   INSERT INTO candle_rollups
@@ -245,7 +235,7 @@ export class DuckDbCandleStore implements CandleStore {
       for (let i = 0; i < Math.max(1, opts.readers ?? 4); i++) {
         const con = await db.connect()
         connections.push(con)
-        readers.push({ con, queue: new SerialQueue(), prepared: new Map() })
+        readers.push({ con, queue: new SerialQueue() })
       }
       const store = new DuckDbCandleStore(db, writer, readers)
       store.engineVersion = `DuckDB ${String((await writer.runAndReadAll('SELECT version()')).getRows()[0]![0])}`
@@ -260,30 +250,42 @@ export class DuckDbCandleStore implements CandleStore {
   }
 
   /**
-   * Prepares the statements of a live close and of a latest-N read up front, so the first of
-   * each does not pay for parsing and planning (a few milliseconds) on top of its own work.
+   * Prepares the statements of a live close up front, so the first close does not pay for
+   * parsing and planning (a few milliseconds) on top of its own work.
    */
   private async prepareHotStatements (): Promise<void> {
     const writes = [
       ...['INSERT', 'INSERT OR REPLACE'].map((verb) => `${verb} INTO candles VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`),
       EXTEND_HOUR_BY_MINUTE_SQL, INSERT_HOUR_SQL
     ]
-    for (const sql of writes) await prepared(this.writer, this.writerStatements, sql, [])
-    for (const r of this.readers) await prepared(r.con, r.prepared, NATIVE_SQL.desc, [])
+    for (const sql of writes) await this.writerStatement(sql)
   }
 
   get path (): string {
     return this.db.path.startsWith(MEMORY_PATH) ? MEMORY_PATH : this.db.path
   }
 
+  /**
+   * Loads every series' first and last open time: 1m's from the hourly roll-ups (the newest minute
+   * of the last hour; the oldest found inside the first hour), the others from candle_series.
+   */
   private async loadIndex (): Promise<void> {
-    const rows = (await this.writer.runAndReadAll(
-      'SELECT symbol, interval, min(ts)::DOUBLE, max(ts)::DOUBLE FROM candles GROUP BY symbol, interval'
-    )).getRows()
+    const hours = (await this.writer.runAndReadAll(
+      "SELECT symbol, min(ts)::DOUBLE, max(last_minute)::DOUBLE FROM candle_rollups WHERE interval = '1h' GROUP BY symbol"
+    )).getRows() as Array<[string, number, number]>
+    const firstMinutes = hours.length === 0
+      ? []
+      : (await this.writer.runAndReadAll(hours.map((_, i) => `
+          SELECT $${3 * i + 1}::VARCHAR, min(ts)::DOUBLE FROM candles
+          WHERE symbol = $${3 * i + 1} AND interval = '${BASE_INTERVAL}' AND ts BETWEEN $${3 * i + 2} AND $${3 * i + 3}`).join(' UNION ALL '),
+        hours.flatMap(([symbol, hour]) => [symbol, hour, hour + HOUR_MS - 1]))).getRows() as Array<[string, number | null]>
+    const first = new Map(firstMinutes)
+    const others = (await this.writer.runAndReadAll(
+      'SELECT symbol, interval, first_ts::DOUBLE, last_ts::DOUBLE FROM candle_series'
+    )).getRows() as Array<[string, Interval, number, number]>
     this.index.clear()
-    for (const [symbol, interval, first, last] of rows) {
-      this.noteRange(symbol as string, interval as Interval, first as number, last as number)
-    }
+    for (const [symbol, hour, last] of hours) this.noteRange(symbol, BASE_INTERVAL, first.get(symbol) ?? hour, last)
+    for (const [symbol, interval, firstTs, lastTs] of others) this.noteRange(symbol, interval, firstTs, lastTs)
   }
 
   private noteRange (symbol: string, interval: Interval, first: number, last: number): void {
@@ -312,19 +314,28 @@ export class DuckDbCandleStore implements CandleStore {
   }
 
   /**
-   * Rows of a read that runs on every request. Each reader prepares such a statement once: parsing
-   * and planning per call cost the main thread as much as DuckDB's own work on a 600-row window.
+   * Rows of a read. Not prepared: preparing the windowed reads per reader measured no faster
+   * through the service (within the run-to-run spread of the benchmark).
    */
   private readRows (sql: string, params: DuckDBValue[]): Promise<DuckDBValue[][]> {
-    return this.onReader(async (r) => {
-      const statement = await prepared(r.con, r.prepared, sql, params)
-      return (await statement.runAndReadAll()).getRows()
-    })
+    return this.onReader(async (r) => (await r.con.runAndReadAll(sql, params)).getRows())
   }
 
-  /** Runs one of the writer's hot statements (inside the write queue). */
+  /** One of the writer's recurring statements, prepared once: parsing and planning cost as much as a small write. */
+  private async writerStatement (sql: string): Promise<DuckDBPreparedStatement> {
+    let statement = this.writerStatements.get(sql)
+    if (statement === undefined) {
+      statement = await this.writer.prepare(sql)
+      this.writerStatements.set(sql, statement)
+    }
+    return statement
+  }
+
+  /** Runs one of the writer's recurring statements (inside the write queue). */
   private async write (sql: string, params: DuckDBValue[] = []): Promise<{ rowsChanged: number }> {
-    return await (await prepared(this.writer, this.writerStatements, sql, params)).run()
+    const statement = await this.writerStatement(sql)
+    if (params.length > 0) statement.bind(params)
+    return await statement.run()
   }
 
   async upsertBatch (candles: readonly Candle[]): Promise<UpsertResult> {
@@ -387,7 +398,10 @@ export class DuckDbCandleStore implements CandleStore {
       // A CSV load's SQL names its own temporary table: not worth keeping prepared.
       else await this.writer.run(`${verb} INTO candles ${source.sql}`)
       for (const [i, r] of spans.entries()) {
-        if (r.interval !== BASE_INTERVAL) continue
+        if (r.interval !== BASE_INTERVAL) {
+          await this.write(EXTEND_SERIES_SQL, [r.symbol, r.interval, r.first, r.last])
+          continue
+        }
         if (!appends[i] || source.kind === 'sql') await this.write(REFRESH_HOURS_SQL, [r.symbol, hourOf(r.first), hourOf(r.last) + HOUR_MS - 1])
         else if (source.kind === 'row') await this.extendHourByMinute(source.candle, stored[i])
         else await this.extendHours(r, stored[i])
@@ -623,12 +637,16 @@ export class DuckDbCandleStore implements CandleStore {
     const [row] = (await this.writer.runAndReadAll(
       'SELECT min(ts)::DOUBLE, max(ts)::DOUBLE FROM candles WHERE symbol = $1 AND interval = $2', [symbol, interval])).getRows()
     const bySymbol = this.index.get(symbol)
-    if (row === undefined || row[0] === null) {
+    const gone = row === undefined || row[0] === null
+    if (gone) {
       bySymbol?.delete(interval)
       if (bySymbol?.size === 0) this.index.delete(symbol)
     } else {
       bySymbol?.set(interval, { first: row[0] as number, last: row[1] as number })
     }
+    if (interval === BASE_INTERVAL) return
+    await this.writer.run('DELETE FROM candle_series WHERE symbol = $1 AND interval = $2', [symbol, interval])
+    if (!gone) await this.writer.run('INSERT INTO candle_series VALUES ($1, $2, $3, $4)', [symbol, interval, row[0], row[1]])
   }
 
   async findGaps (symbol: string, interval: Interval, from: number, to: number): Promise<TimeRange[]> {
@@ -666,7 +684,6 @@ export class DuckDbCandleStore implements CandleStore {
       if (!this.path.startsWith(MEMORY_PATH)) await this.writer.run(`CHECKPOINT ${DATABASE_ALIAS}`).catch(() => {})
     })
     await Promise.all(this.readers.map((r) => r.queue.run(async () => {
-      for (const statement of r.prepared.values()) statement.destroySync()
       r.con.closeSync()
     })))
     for (const statement of this.writerStatements.values()) statement.destroySync()
