@@ -48,8 +48,12 @@ function readHead (path: string): string {
   }
 }
 
-/** Files loaded in one DuckDB scan and transaction: about 2M one-minute rows. */
-const BATCH_BYTES = 200 * 1024 * 1024
+/**
+ * Files loaded in one DuckDB scan and transaction: about 500k one-minute rows. Smaller batches,
+ * each checkpointed, keep the insert's working set inside a 192 MB DuckDB memory limit; a single
+ * 200 MB batch spilled and ran ~20% slower.
+ */
+const BATCH_BYTES = 48 * 1024 * 1024
 
 interface PreparedCsv {
   file: FileReport
@@ -88,6 +92,7 @@ export async function importArchives (paths: readonly string[], opts: ImportOpti
     batchBytes = 0
     try {
       await load(csvs)
+      await opts.store.checkpoint()
     } catch {
       // One unreadable file fails the whole scan: load them one by one to find it.
       for (const c of csvs) {
