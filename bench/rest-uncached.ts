@@ -5,14 +5,19 @@
 // Knobs: --rate 500  --duration 6 (s, the paced run)  --sockets 64 (most open connections)
 //        --timeout-ms 2000 (a paced request unanswered this long counts as a timeout at 2000 ms)
 //        --capacity-connections 8 (closed loop after the sweep: the rate the service can sustain)
-//        --sweep-duration 3 (s per limit, per store and for the capacity run)  --limits 100,600,1000,5000  --warmup 1  --threads 2
+//        --sweep-duration 3 (s per limit, per store, per paced rate and for the capacity run)
+//        --limits 100,600,1000,5000  --rates 100,200,300,400 (paced runs below the target rate)  --warmup 1  --threads 2
+// The capacity run also records the CPU time of the service and of the load generator per
+// request: with every core busy, cores ÷ (CPU per request) is the most requests/s the machine can
+// answer, whatever the code does while waiting.
+import { availableParallelism } from 'node:os'
 import { Knobs } from './lib/args.js'
 import { serviceEntry } from './lib/build.js'
 import { runBenchmark } from './lib/bench-main.js'
 import { ensureStore, type StoreInfo } from './lib/datasets.js'
 import { closedLoop, fetchRaw, openLoop, waitIdle, type LoadResult } from './lib/http-load.js'
 import { log } from './lib/log.js'
-import { startService, stats, type Service } from './lib/service.js'
+import { cpuTimeMs, startService, stats, type Service } from './lib/service.js'
 import { latencyFigures } from './lib/stats.js'
 import { minuteWindows } from './lib/windows.js'
 
@@ -36,6 +41,7 @@ runBenchmark('rest-uncached', async () => {
   const capacityConnections = knobs.number('capacity-connections', 8)
   const sweepS = knobs.number('sweep-duration', 3)
   const limits = knobs.numbers('limits', [100, 600, 1000, 5000])
+  const rates = knobs.numbers('rates', [100, 200, 300, 400])
   const warmupS = knobs.number('warmup', 1)
   const threads = knobs.number('threads', 2)
   const figures: Record<string, number> = {}
@@ -60,6 +66,14 @@ runBenchmark('rest-uncached', async () => {
   show(`${large.spec.name}, 600 rows at ${rate} req/s`, paced)
   if (paced.timeouts > 0) log(`${paced.timeouts} requests unanswered after ${timeoutMs} ms: the service cannot sustain ${rate} req/s here (they count as ${timeoutMs} ms)`)
   await waitIdle(service.origin)
+  // Where latency stays low: the same paced load at lower rates.
+  for (const r of rates) {
+    const lower = await openLoop({ origin: service.origin, rate: r, durationS: sweepS, path: minuteWindows(large, large.spec.symbols, 600, 11 + r), maxSockets: sockets, timeoutMs })
+    show(`${large.spec.name}, 600 rows at ${r} req/s`, lower)
+    latencyFigures(figures, `uncached.rate_${r}`, lower.latency)
+    figures[`uncached.rate_${r}.rps`] = lower.rps
+    await waitIdle(service.origin)
+  }
   latencyFigures(figures, 'uncached', paced.latency)
   figures['uncached.rps'] = paced.rps
   figures['uncached.target_rps'] = rate
@@ -76,9 +90,21 @@ runBenchmark('rest-uncached', async () => {
   }
   if (!limits.includes(600)) latencyFigures(figures, 'uncached.store_5m', (await single(service, large, 600)).latency)
   // The most the service answers of these reads with requests always waiting: the rate it could sustain.
+  const serviceCpuBefore = cpuTimeMs(service.pid)
+  const generatorCpuBefore = process.cpuUsage()
   const capacity = await closedLoop({ origin: service.origin, connections: capacityConnections, durationS: sweepS, path: minuteWindows(large, large.spec.symbols, 600, 5) })
+  const answered = capacity.rps * capacity.durationS
+  const serviceCpu = (cpuTimeMs(service.pid) - serviceCpuBefore) / answered
+  const generatorUsage = process.cpuUsage(generatorCpuBefore)
+  const generatorCpu = (generatorUsage.user + generatorUsage.system) / 1000 / answered
+  const cores = availableParallelism()
   show(`${large.spec.name}, 600 rows, ${capacityConnections} connections (capacity)`, capacity)
+  log(`capacity run: the service used ${serviceCpu.toFixed(2)} ms of CPU per request and the load generator ${generatorCpu.toFixed(2)} ms: ${cores} cores answer at most ${Math.round(cores * 1000 / (serviceCpu + generatorCpu))} req/s (${Math.round(cores * 1000 / serviceCpu)} req/s with a free load generator)`)
   figures['uncached.capacity_rps'] = capacity.rps
+  figures['uncached.capacity.service_cpu_ms_per_req'] = serviceCpu
+  figures['uncached.capacity.generator_cpu_ms_per_req'] = generatorCpu
+  figures['uncached.cpu_bound_rps'] = cores * 1000 / (serviceCpu + generatorCpu)
+  figures['uncached.cpu_bound_rps_service_only'] = cores * 1000 / serviceCpu
   latencyFigures(figures, 'uncached.capacity', capacity.latency)
   // Requests with from/to must all miss the latest-N cache; a hit would flatter the figures.
   figures['uncached.cache_hits'] = (await stats(service.origin)).cache.hits - cacheBefore.hits

@@ -109,7 +109,20 @@ export const DETAIL_TABLES: DetailTable[] = [
     columns: ['load', 'requests/s answered', 'p50', 'p99', 'max', 'failed', 'timed out', 'cache hits'],
     rows: [
       { label: '600-row windows, 5 symbols, 500 req/s asked', cells: [{ key: 'uncached.rps', unit: 'req/s' }, ...lat('uncached'), { key: 'uncached.failed' }, { key: 'uncached.timeouts' }, { key: 'uncached.cache_hits' }] },
+      ...[100, 200, 300, 400].map((r) => ({ label: `the same at ${r} req/s asked`, cells: [{ key: `uncached.rate_${r}.rps`, unit: 'req/s' as Unit }, ...lat(`uncached.rate_${r}`), { text: '' }, { text: '' }, { text: '' }] })),
       { label: 'capacity: the same reads, 8 connections, closed loop', cells: [{ key: 'uncached.capacity_rps', unit: 'req/s' }, ...lat('uncached.capacity'), { text: '' }, { text: '' }, { text: '' }] }
+    ]
+  },
+  {
+    title: 'Uncached reads: the CPU bound',
+    benchmark: 'rest-uncached',
+    note: 'CPU time (user + system) of the service process and of the load generator during the capacity run, per answered request. With both cores busy, cores ÷ CPU per request is the most requests/s this machine can answer, however the work is scheduled.',
+    columns: ['measure', 'value'],
+    rows: [
+      { label: 'service CPU per request', cells: [{ key: 'uncached.capacity.service_cpu_ms_per_req', unit: 'ms' }] },
+      { label: 'load generator CPU per request', cells: [{ key: 'uncached.capacity.generator_cpu_ms_per_req', unit: 'ms' }] },
+      { label: 'most requests/s on this machine (both processes)', cells: [{ key: 'uncached.cpu_bound_rps', unit: 'req/s' }] },
+      { label: 'most requests/s with a free load generator', cells: [{ key: 'uncached.cpu_bound_rps_service_only', unit: 'req/s' }] }
     ]
   },
   {
@@ -126,7 +139,8 @@ export const DETAIL_TABLES: DetailTable[] = [
     columns: ['scenario', 'p50', 'p99', 'max', 'last client', 'hub write loop', 'missing msgs', 'dropped'],
     rows: [
       { label: '5,000 clients, 1 topic', cells: [...lat('fanout_5000'), { key: 'fanout_5000.last_client_p50_ms', unit: 'ms' }, { key: 'fanout_5000.hub_write_loop_ms', unit: 'ms' }, { key: 'fanout_5000.missing_messages' }, { key: 'fanout_5000.dropped_clients' }] },
-      { label: '1,000 clients, 100 topics', cells: [...lat('fanout_topics'), { key: 'fanout_topics.last_client_p50_ms', unit: 'ms' }, { key: 'fanout_topics.hub_write_loop_ms', unit: 'ms' }, { key: 'fanout_topics.missing_messages' }, { key: 'fanout_topics.dropped_clients' }] }
+      { label: '1,000 clients, 100 topics', cells: [...lat('fanout_topics'), { key: 'fanout_topics.last_client_p50_ms', unit: 'ms' }, { key: 'fanout_topics.hub_write_loop_ms', unit: 'ms' }, { key: 'fanout_topics.missing_messages' }, { key: 'fanout_topics.dropped_clients' }] },
+      { label: 'floor: the same frame written straight to the 5,000 TCP sockets (no hub, no ws)', cells: [{ text: '' }, { text: '' }, { text: '' }, { text: '' }, { key: 'fanout_5000.floor_write_loop_ms', unit: 'ms' }, { text: '' }, { text: '' }] }
     ]
   },
   {
