@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
-import { BIGINT, DOUBLE, DuckDBDataChunk, VARCHAR, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBValue } from '@duckdb/node-api'
+import { BIGINT, DOUBLE, DuckDBDataChunk, VARCHAR, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api'
 import type { Candle, CandleTuple } from '../domain/candle.js'
 import {
   BASE_INTERVAL, INTERVALS, WEEK_ORIGIN_MS, addBuckets, bucketStart, bucketStartAtOrAfter, fixedIntervalMs, type Interval
@@ -14,6 +14,7 @@ import { klineCsvRelation, type CsvFile } from './kline-csv-sql.js'
 import { planRead, readWindowed, type Direction } from './candle-windows.js'
 import { DATABASE_ALIAS, MEMORY_PATH, openDatabase, type DatabaseHandle } from './duckdb-database.js'
 import { migrate } from './migrations.js'
+import { PreparedStatements } from './prepared-statements.js'
 import { SerialQueue } from './serial-queue.js'
 
 export interface DuckDbStoreOptions {
@@ -28,6 +29,7 @@ export interface DuckDbStoreOptions {
 interface PooledConnection {
   con: DuckDBConnection
   queue: SerialQueue
+  statements: PreparedStatements
 }
 
 /** Rows per appended chunk (DuckDB's vector size). */
@@ -211,8 +213,8 @@ export class DuckDbCandleStore implements CandleStore {
   private readonly index = new Map<string, Map<Interval, TimeRange>>()
   private readonly listeners = new Set<WriteListener>()
   private readonly writeQueue = new SerialQueue()
-  /** The writer's statements that run on every write, prepared once. */
-  private readonly writerStatements = new Map<string, DuckDBPreparedStatement>()
+  /** The writer's statements that run on every write. */
+  private readonly writerStatements: PreparedStatements
   private closed = false
   /** e.g. "DuckDB v1.5.5". */
   engineVersion = 'DuckDB'
@@ -221,7 +223,9 @@ export class DuckDbCandleStore implements CandleStore {
     private readonly db: DatabaseHandle,
     private readonly writer: DuckDBConnection,
     private readonly readers: PooledConnection[]
-  ) {}
+  ) {
+    this.writerStatements = new PreparedStatements(writer)
+  }
 
   static async open (opts: DuckDbStoreOptions): Promise<DuckDbCandleStore> {
     const db = await openDatabase(opts.path, { threads: opts.threads, memoryLimit: opts.memoryLimit })
@@ -235,7 +239,7 @@ export class DuckDbCandleStore implements CandleStore {
       for (let i = 0; i < Math.max(1, opts.readers ?? 4); i++) {
         const con = await db.connect()
         connections.push(con)
-        readers.push({ con, queue: new SerialQueue() })
+        readers.push({ con, queue: new SerialQueue(), statements: new PreparedStatements(con) })
       }
       const store = new DuckDbCandleStore(db, writer, readers)
       store.engineVersion = `DuckDB ${String((await writer.runAndReadAll('SELECT version()')).getRows()[0]![0])}`
@@ -250,15 +254,16 @@ export class DuckDbCandleStore implements CandleStore {
   }
 
   /**
-   * Prepares the statements of a live close up front, so the first close does not pay for
-   * parsing and planning (a few milliseconds) on top of its own work.
+   * Prepares the statements of a live close and of a latest-N read up front, so the first of
+   * each does not pay for parsing and planning (a few milliseconds) on top of its own work.
    */
   private async prepareHotStatements (): Promise<void> {
     const writes = [
       ...['INSERT', 'INSERT OR REPLACE'].map((verb) => `${verb} INTO candles VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`),
       EXTEND_HOUR_BY_MINUTE_SQL, INSERT_HOUR_SQL
     ]
-    for (const sql of writes) await this.writerStatement(sql)
+    for (const sql of writes) await this.writerStatements.get(sql)
+    for (const r of this.readers) await r.statements.get(NATIVE_SQL.desc)
   }
 
   get path (): string {
@@ -313,29 +318,14 @@ export class DuckDbCandleStore implements CandleStore {
     return best.queue.run(() => job(best))
   }
 
-  /**
-   * Rows of a read. Not prepared: preparing the windowed reads per reader measured no faster
-   * through the service (within the run-to-run spread of the benchmark).
-   */
+  /** Rows of a read that runs on every request (a window or roll-up), through the reader's prepared statement. */
   private readRows (sql: string, params: DuckDBValue[]): Promise<DuckDBValue[][]> {
-    return this.onReader(async (r) => (await r.con.runAndReadAll(sql, params)).getRows())
-  }
-
-  /** One of the writer's recurring statements, prepared once: parsing and planning cost as much as a small write. */
-  private async writerStatement (sql: string): Promise<DuckDBPreparedStatement> {
-    let statement = this.writerStatements.get(sql)
-    if (statement === undefined) {
-      statement = await this.writer.prepare(sql)
-      this.writerStatements.set(sql, statement)
-    }
-    return statement
+    return this.onReader(async (r) => (await (await r.statements.get(sql, params)).runAndReadAll()).getRows())
   }
 
   /** Runs one of the writer's recurring statements (inside the write queue). */
   private async write (sql: string, params: DuckDBValue[] = []): Promise<{ rowsChanged: number }> {
-    const statement = await this.writerStatement(sql)
-    if (params.length > 0) statement.bind(params)
-    return await statement.run()
+    return await (await this.writerStatements.get(sql, params)).run()
   }
 
   async upsertBatch (candles: readonly Candle[]): Promise<UpsertResult> {
@@ -684,9 +674,10 @@ export class DuckDbCandleStore implements CandleStore {
       if (!this.path.startsWith(MEMORY_PATH)) await this.writer.run(`CHECKPOINT ${DATABASE_ALIAS}`).catch(() => {})
     })
     await Promise.all(this.readers.map((r) => r.queue.run(async () => {
+      r.statements.destroy()
       r.con.closeSync()
     })))
-    for (const statement of this.writerStatements.values()) statement.destroySync()
+    this.writerStatements.destroy()
     this.writer.closeSync()
     this.listeners.clear()
     this.db.release()
