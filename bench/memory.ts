@@ -2,7 +2,7 @@
 // start with the 5M-row store open, after a mix of reads has pulled data through DuckDB, and then
 // with 5,000 idle /ws clients subscribed on top. Read from /proc/<pid>/status (VmRSS; VmHWM is
 // the peak), else from process_resident_memory_bytes of /metrics.
-// Knobs: --clients 5000  --duration 3 (s of reads)  --settle 2 (s before each reading)  --client-procs 2  --threads 2
+// Knobs: --clients 5000  --duration 3 (s of reads)  --settle 2 (s before each reading)  --client-procs 2  --threads 1 (the service's default)
 import { Knobs } from './lib/args.js'
 import { serviceEntry } from './lib/build.js'
 import { runBenchmark } from './lib/bench-main.js'
@@ -21,7 +21,7 @@ runBenchmark('memory', async () => {
   const durationS = knobs.number('duration', 3)
   const settleS = knobs.number('settle', 2)
   const procs = knobs.number('client-procs', 2)
-  const threads = knobs.number('threads', 2)
+  const threads = knobs.number('threads', 1)
   const figures: Record<string, number> = {}
 
   const store = await ensureStore('large')

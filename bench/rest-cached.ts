@@ -1,7 +1,7 @@
 // Figure 1: the latest 600 candles (the front end's first request), served from the body cache,
 // against a bare node:http server answering the same bytes, with the same autocannon settings
 // in the same run. Both servers are separate processes; autocannon runs here.
-// Knobs: --connections 50  --duration 5 (s per measurement)  --warmup 1 (s)  --threads 2
+// Knobs: --connections 50  --duration 5 (s per measurement)  --warmup 1 (s)  --threads 1 (the service's default)
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Knobs } from './lib/args.js'
@@ -23,7 +23,7 @@ runBenchmark('rest-cached', async () => {
   const connections = knobs.number('connections', 50)
   const durationS = knobs.number('duration', 5)
   const warmupS = knobs.number('warmup', 1)
-  const threads = knobs.number('threads', 2)
+  const threads = knobs.number('threads', 1)
 
   const store = await ensureStore('large')
   const service = await startService({ entry, duckdb: store.path, threads })

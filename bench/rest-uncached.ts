@@ -6,7 +6,7 @@
 //        --timeout-ms 2000 (a paced request unanswered this long counts as a timeout at 2000 ms)
 //        --capacity-connections 8 (closed loop after the sweep: the rate the service can sustain)
 //        --sweep-duration 3 (s per limit, per store, per paced rate and for the capacity run)
-//        --limits 100,600,1000,5000  --rates 100,200,300,400 (paced runs below the target rate)  --warmup 1  --threads 2
+//        --limits 100,600,1000,5000  --rates 100,200,300,400 (paced runs below the target rate)  --warmup 1  --threads 1 (the service's default)
 // The capacity run also records the CPU time of the service and of the load generator per
 // request: with every core busy, cores ÷ (CPU per request) is the most requests/s the machine can
 // answer, whatever the code does while waiting.
@@ -43,7 +43,7 @@ runBenchmark('rest-uncached', async () => {
   const limits = knobs.numbers('limits', [100, 600, 1000, 5000])
   const rates = knobs.numbers('rates', [100, 200, 300, 400])
   const warmupS = knobs.number('warmup', 1)
-  const threads = knobs.number('threads', 2)
+  const threads = knobs.number('threads', 1)
   const figures: Record<string, number> = {}
 
   const [large, small] = await Promise.all([ensureStore('large'), ensureStore('small')])

@@ -1,6 +1,6 @@
 // Figure 3: roll-ups computed from 1m data, uncached: the last 600 bars of 1h and of 1d before a
 // random `to`, from the 5-symbol store. A 1d request aggregates 864,000 minutes, a 1h one 36,000.
-// Knobs: --connections 1 (concurrent requests)  --duration 4 (s per interval)  --warmup 1  --threads 2
+// Knobs: --connections 1 (concurrent requests)  --duration 4 (s per interval)  --warmup 1  --threads 1 (the service's default)
 import { Knobs } from './lib/args.js'
 import { serviceEntry } from './lib/build.js'
 import { runBenchmark } from './lib/bench-main.js'
@@ -17,7 +17,7 @@ runBenchmark('rollups', async () => {
   const connections = knobs.number('connections', 1)
   const durationS = knobs.number('duration', 4)
   const warmupS = knobs.number('warmup', 1)
-  const threads = knobs.number('threads', 2)
+  const threads = knobs.number('threads', 1)
   const figures: Record<string, number> = {}
 
   const store = await ensureStore('large')
