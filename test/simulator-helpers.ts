@@ -12,6 +12,21 @@ export interface TeardownHost {
 export const T0 = Date.UTC(2024, 0, 1, 12)
 export const MIN = 60_000
 
+/**
+ * Resolves when `ws` (listeners already attached by the caller) is open, and terminates it when the
+ * test ends. A refused upgrade rejects with "upgrade refused: <status>" and the status on `status`.
+ */
+export async function whenOpen (t: TeardownHost, ws: WebSocket): Promise<void> {
+  t.teardown(() => { ws.terminate() })
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => { resolve() })
+    ws.once('unexpected-response', (_req, res) => {
+      reject(Object.assign(new Error(`upgrade refused: ${res.statusCode ?? '?'}`), { status: res.statusCode }))
+    })
+    ws.once('error', reject)
+  })
+}
+
 export async function startTestSim (t: TeardownHost, opts: SimulatorOptions = {}, startMs = T0): Promise<{ sim: Simulator, clock: ManualClock }> {
   const clock = new ManualClock(startMs)
   const sim = await startSimulator({ host: '127.0.0.1', port: 0, clock, ...opts })
@@ -60,12 +75,7 @@ export class Collector {
   static async open (t: TeardownHost, url: string, options: WebSocket.ClientOptions = {}): Promise<Collector> {
     const ws = new WebSocket(url, options)
     const c = new Collector(ws)
-    t.teardown(() => { ws.terminate() })
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => { resolve() })
-      ws.once('unexpected-response', (_req, res) => { reject(new Error(`upgrade refused: ${res.statusCode ?? '?'}`)) })
-      ws.once('error', reject)
-    })
+    await whenOpen(t, ws)
     return c
   }
 

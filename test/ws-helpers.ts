@@ -11,6 +11,7 @@ import { silentLog } from '../src/log.js'
 import type { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
 import { testApp, type Teardown } from './helpers.js'
 import { FAST_EXCHANGE, startSim, waitFor } from './ingest-helpers.js'
+import { whenOpen } from './simulator-helpers.js'
 
 export interface LiveService {
   app: FastifyInstance
@@ -57,12 +58,7 @@ export class Client {
   static async open (t: Teardown, url: string, options: WebSocket.ClientOptions = {}): Promise<Client> {
     const ws = new WebSocket(url, options)
     const client = new Client(ws)
-    t.teardown(() => { ws.terminate() })
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve())
-      ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })))
-      ws.once('error', reject)
-    })
+    await whenOpen(t, ws)
     await waitFor(() => client.messages.length > 0, 5000, 'welcome')
     return client
   }
