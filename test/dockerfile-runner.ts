@@ -60,7 +60,7 @@ function parseEnvArgs (args: string): Record<string, string> {
 }
 
 function globToRegExp (pattern: string): RegExp {
-  const body = pattern.replace(/^\//, '').replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*').replace(/\?/g, '[^/]')
+  const body = pattern.replace(/^\//, '').replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\uE000').replace(/\*/g, '[^/]*').replace(/\uE000/g, '.*').replace(/\?/g, '[^/]')
   return new RegExp(`^${body}(/.*)?$`)
 }
 

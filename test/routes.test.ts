@@ -67,7 +67,7 @@ t.test('symbols and intervals', async (t) => {
   t.equal(ranged.symbol, 'ETHBTC')
   t.equal(ranged.intervals.length, 14)
   // The ranges must agree with what the candles route serves.
-  const first = json(await app.inject(`/api/v1/candles?symbol=ETHBTC&interval=4h&from=0&limit=1`)).data[0][0]
+  const first = json(await app.inject('/api/v1/candles?symbol=ETHBTC&interval=4h&from=0&limit=1')).data[0][0]
   const last = json(await app.inject('/api/v1/candles?symbol=ETHBTC&interval=4h&limit=1')).data[0][0]
   t.same(ranged.intervals.find((i: any) => i.name === '4h'), { name: '4h', from: first, to: last })
 

@@ -211,8 +211,15 @@ t.test('exchangeInfo', async t => {
   t.same(all.body.symbols.map(s => s.symbol), ['BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'SOLUSDT', 'XRPUSDT'])
   const btc = all.body.symbols[0]!
   t.match(btc, {
-    status: 'TRADING', baseAsset: 'BTC', quoteAsset: 'USDT', baseAssetPrecision: 8, quotePrecision: 8, quoteAssetPrecision: 8,
-    orderTypes: ['LIMIT', 'MARKET'], isSpotTradingAllowed: true, permissions: ['SPOT'],
+    status: 'TRADING',
+    baseAsset: 'BTC',
+    quoteAsset: 'USDT',
+    baseAssetPrecision: 8,
+    quotePrecision: 8,
+    quoteAssetPrecision: 8,
+    orderTypes: ['LIMIT', 'MARKET'],
+    isSpotTradingAllowed: true,
+    permissions: ['SPOT'],
     filters: [{ filterType: 'PRICE_FILTER', tickSize: '0.01000000', minPrice: '0.01000000' }, { filterType: 'LOT_SIZE' }]
   })
   const one = await getJson<{ symbols: Array<{ symbol: string }> }>(`${sim.restUrl}/api/v3/exchangeInfo?symbol=ethusdt`)

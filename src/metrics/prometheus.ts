@@ -1,3 +1,4 @@
+/* eslint-disable no-new -- a prom-client metric registers itself in the registries named by `registers` */
 // Prometheus metrics (text format via prom-client). Request and write timings are observed as they
 // happen; everything the service already counts elsewhere (ingestion gauges, /ws counters, the
 // body cache) is read from its owner at scrape time, so there is one source for each number.
@@ -77,7 +78,7 @@ export class PrometheusMetrics {
     mirroredCounter(r, 'ingest_live_candles_total', 'Closed candles stored from the stream', () => g().live_candles_total)
     mirroredCounter(r, 'ingest_gap_repairs_total', 'Holes repaired from REST while streaming', () => g().gap_repairs_total)
     mirroredCounter(r, 'ingest_rejected_candles_total', 'Candles rejected by validation', () => g().rejected_candles_total)
-      new Gauge({
+    new Gauge({
       name: `${PREFIX}ingest_last_closed_timestamp_seconds`,
       help: 'Open time of the last stored closed 1m candle per live symbol',
       labelNames: ['symbol'],
@@ -97,7 +98,7 @@ export class PrometheusMetrics {
     mirroredCounter(r, 'ws_bytes_sent_total', 'Bytes written to /ws clients', () => h().bytes_sent_total)
     mirroredCounter(r, 'ws_connections_total', '/ws connections accepted', () => h().connections_total)
     mirroredCounter(r, 'ws_refused_total', '/ws upgrades refused (client limit, origin)', () => h().refused_total)
-      new Counter({
+    new Counter({
       name: `${PREFIX}ws_closed_total`,
       help: '/ws clients closed by the server, by cause',
       labelNames: ['cause'],

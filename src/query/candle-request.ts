@@ -36,8 +36,22 @@ function pick (raw: RawCandleParams, name: CandleParamName): { key: string, valu
 
 // TradingView's resolution strings, for charting libraries that send them as-is.
 const TRADINGVIEW_RESOLUTIONS: Record<string, Interval> = {
-  1: '1m', 3: '3m', 5: '5m', 15: '15m', 30: '30m', 60: '1h', 120: '2h', 240: '4h', 360: '6h', 480: '8h', 720: '12h',
-  D: '1d', '1D': '1d', W: '1w', '1W': '1w', M: '1M'
+  1: '1m',
+  3: '3m',
+  5: '5m',
+  15: '15m',
+  30: '30m',
+  60: '1h',
+  120: '2h',
+  240: '4h',
+  360: '6h',
+  480: '8h',
+  720: '12h',
+  D: '1d',
+  '1D': '1d',
+  W: '1w',
+  '1W': '1w',
+  M: '1M'
 }
 
 export function parseInterval (text: string, allowTradingView = false): Interval | undefined {

@@ -207,7 +207,6 @@ const INSERT_HOURS_SQL = `
   WHERE symbol = $1 AND interval = '${BASE_INTERVAL}' AND ts >= $2
   GROUP BY symbol, hour`
 
-
 export class DuckDbCandleStore implements CandleStore {
   /** (symbol → interval → first/last open time) of everything stored, kept in step with writes. */
   private readonly index = new Map<string, Map<Interval, TimeRange>>()

@@ -87,7 +87,6 @@ const CACHE_MIN_INTERVAL_MS = HOUR_MS
 // Trade ids are minute-index × this + sequence, so ids are unique and increase with time.
 const TRADE_ID_STRIDE = 10_000
 
-
 function floorMinute (t: number): number {
   return Math.floor(t / MINUTE_MS) * MINUTE_MS
 }

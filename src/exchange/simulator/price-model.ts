@@ -72,7 +72,12 @@ export function symbolModel (symbol: string, seed = 1): SymbolModel {
     const volumeDecimals = Math.min(8, Math.max(0, 2 + magnitude))
     const minuteVolume = 600_000 / base
     m = {
-      symbol, key, base, priceDecimals, volumeDecimals, minuteVolume,
+      symbol,
+      key,
+      base,
+      priceDecimals,
+      volumeDecimals,
+      minuteVolume,
       cells: { index: new Int32Array(OCTAVES).fill(-1), a: new Float64Array(OCTAVES), b: new Float64Array(OCTAVES) }
     }
     models.set(id, m)
