@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Build: every dependency, TypeScript compiled to dist/.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # The npm cache lives in a BuildKit cache mount: reused across builds, never in a layer.
@@ -14,7 +14,7 @@ RUN npm run build
 
 # Runtime: production dependencies and the compiled service only, as the unprivileged `node`
 # user (UID/GID 1000) of the official image, with the database on the /data volume.
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     DUCKDB=/data/market.duckdb \
     HOST=0.0.0.0 \

@@ -29,7 +29,11 @@ t.test('the Dockerfile, run step by step in a clean copy, builds a tree whose de
   const runtime = runner.build(join(context, 'Dockerfile'), (line) => t.comment(line))
 
   t.same(runner.stages.map((s) => s.name), ['build', 'runtime'], 'multi-stage')
-  t.match(runtime.from, /^node:20-bookworm-slim$/)
+  t.match(runtime.from, /^node:24-bookworm-slim$/, 'the supported LTS, slim')
+  const engines = (JSON.parse(readFileSync('package.json', 'utf8')) as { engines: { node: string } }).engines.node
+  for (const stage of runner.stages) {
+    t.equal(`^${/^node:(\d+)-/.exec(stage.from)?.[1]}`, engines, `${stage.name} runs the Node line package.json's engines name`)
+  }
   t.equal(runtime.user, 'node', 'runs as the image\'s node user (UID/GID 1000), not root')
   t.same(runtime.volumes, ['/data'])
   t.same(runtime.expose, ['8080'])
