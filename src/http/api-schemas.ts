@@ -95,7 +95,7 @@ export const LiveHealthSchema = Type.Object({
 export const HealthResponse = Type.Object({
   status: Type.String({ enum: ['ok', 'error'] }),
   duckdb: Type.String({ enum: ['ready', 'error'] }),
-  uptimeSec: Type.Number(),
+  uptimeSec: Type.Integer({ minimum: 0, description: 'whole seconds since the service started' }),
   live: LiveHealthSchema,
   details: Type.Optional(Type.Array(Type.Object({ issue: Type.String() }, { additionalProperties: true })))
 })
