@@ -18,11 +18,12 @@ export function browserSkip (): string | false {
     : false
 }
 
-export async function launchBrowser (t: Teardown): Promise<Browser> {
+/** `args` are extra Chromium switches, e.g. `--host-resolver-rules=MAP name 127.0.0.1`. */
+export async function launchBrowser (t: Teardown, args: readonly string[] = []): Promise<Browser> {
   const executablePath = chromiumPath()
   if (executablePath === undefined) throw new Error(String(browserSkip()))
   // --no-sandbox: CI runs as root, where Chromium refuses its sandbox.
-  const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] })
+  const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', ...args] })
   t.teardown(() => browser.close())
   return browser
 }
