@@ -17,7 +17,7 @@ export interface IngestPluginOptions {
   /** Use this exchange instead of building one from the config (tests). */
   exchange?: Exchange
   /** Tuning for tests: thresholds that would otherwise take minutes. */
-  ingestor?: Partial<Pick<LiveIngestorOptions, 'staleAfterMs' | 'downAlertMs' | 'retryMinMs' | 'retryMaxMs'>>
+  ingestor?: Partial<Pick<LiveIngestorOptions, 'staleAfterMs' | 'downAlertMs' | 'retryMinMs' | 'retryMaxMs' | 'unreachableLogMs'>>
   binance?: ExchangeTuning
   simulator?: SimulatorOptions
 }

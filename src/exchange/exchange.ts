@@ -44,7 +44,8 @@ export interface KlineStreamHandlers {
   onKline (event: KlineEvent): void
   /** The connection is up (first time and after every reconnect). */
   onOpen (): void
-  onClose (info: { code: number, reason: string, reconnectInMs: number }): void
+  /** `reason`: why it closed or never opened (e.g. `getaddrinfo ENOTFOUND stream.binance.com`). */
+  onClose (info: { code: number, reason: string, host: string, reconnectInMs: number }): void
   /** A message that could not be understood; the connection stays up. */
   onBadMessage (reason: string): void
 }
@@ -56,8 +57,21 @@ export interface KlineStream {
   stop (): Promise<void>
 }
 
+/**
+ * Whether the exchange answers at all, as its clients see every attempt: "never answered" (no
+ * route, DNS, firewall) is a different problem from errors the exchange itself returns.
+ */
+export interface ReachListener {
+  /** No answer from `host` (e.g. `api.binance.com`): a network error or a timeout, named by `reason`. */
+  unreachable (host: string, reason: string): void
+  /** `host` answered: any HTTP response, or an open stream. */
+  reached (host: string): void
+}
+
 export interface Exchange {
   readonly name: string
+  /** Reports every attempt to reach the exchange to `listener`; returns the unsubscribe. */
+  watchReach? (listener: ReachListener): () => void
   /** One page of klines, oldest first. May include the still-open bar; check closeTime. */
   klines (req: KlinePageRequest): Promise<ExchangeKline[]>
   exchangeInfo (symbols: readonly string[]): Promise<SymbolMeta[]>
@@ -78,4 +92,8 @@ export class ExchangeFatalError extends Error {
 /** The client gave up after its retries; the caller may try again later. */
 export class ExchangeUnavailableError extends Error {
   override name = 'ExchangeUnavailableError'
+  /** `host` and `reason` are set when the exchange could not be reached at all. */
+  constructor (message: string, readonly host?: string, readonly reason?: string) {
+    super(message)
+  }
 }

@@ -33,7 +33,8 @@ export interface IngestGauges {
 }
 
 export interface IngestStatus extends LiveSymbolSource {
-  health (): { live: LiveHealth, issues: HealthIssue[] }
+  /** `issues` make /healthz fail; `notices` are reported in its details without failing it. */
+  health (): { live: LiveHealth, issues: HealthIssue[], notices?: HealthIssue[] }
   gauges (): IngestGauges
 }
 

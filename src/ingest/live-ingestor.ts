@@ -18,6 +18,7 @@ import type { Log } from '../log.js'
 import type { LiveSymbol } from '../query/market-data.js'
 import type { CandleStore, TimeRange } from '../store/candle-store.js'
 import { BatchWriter } from './batch-writer.js'
+import { ExchangeReach } from './exchange-reach.js'
 import type { HealthIssue, IngestGauges, IngestStatus, LiveHealth } from './ingest-status.js'
 
 const PAGE = 1000
@@ -37,6 +38,8 @@ export interface LiveIngestorOptions {
   /** Back-off between failed catch-up rounds. */
   retryMinMs?: number
   retryMaxMs?: number
+  /** Repeat period of the "cannot reach the exchange" warning (default 1 minute). */
+  unreachableLogMs?: number
 }
 
 interface SymbolState {
@@ -75,6 +78,8 @@ export class LiveIngestor implements IngestStatus {
   private retryFailures = 0
   private stopped = false
   private fatal?: string
+  private readonly reach: ExchangeReach
+  private unwatchReach?: () => void
   private readonly counters = {
     rest_catchup_candles_total: 0,
     live_candles_total: 0,
@@ -86,6 +91,7 @@ export class LiveIngestor implements IngestStatus {
   constructor (private readonly opts: LiveIngestorOptions) {
     this.writer = new BatchWriter(opts.store)
     this.log = opts.log
+    this.reach = new ExchangeReach({ log: opts.log, repeatMs: opts.unreachableLogMs })
     for (const symbol of opts.symbols) {
       this.states.set(symbol, {
         symbol,
@@ -109,6 +115,7 @@ export class LiveIngestor implements IngestStatus {
    * every (re)connect triggers a catch-up. The API serves meanwhile, even if the exchange is down.
    */
   start (): void {
+    this.unwatchReach ??= this.opts.exchange.watchReach?.(this.reach)
     this.startup ??= this.boot().catch((err: unknown) => {
       this.log.error({ err: (err as Error).message }, 'live ingestion failed to start')
     })
@@ -129,7 +136,7 @@ export class LiveIngestor implements IngestStatus {
       },
       onClose: (info) => {
         if (this.downSince === Number.POSITIVE_INFINITY) this.downSince = Date.now()
-        this.log.warn({ reconnectInMs: info.reconnectInMs }, 'exchange stream closed; reconnecting')
+        this.log.warn({ host: info.host, reason: info.reason, reconnectInMs: info.reconnectInMs }, `exchange stream to ${info.host} closed (${info.reason}); reconnecting`)
       },
       onKline: (event) => this.onKline(event),
       onBadMessage: (reason) => {
@@ -391,6 +398,7 @@ export class LiveIngestor implements IngestStatus {
   async stop (): Promise<void> {
     this.stopped = true
     clearTimeout(this.retryTimer)
+    this.unwatchReach?.()
     await this.startup
     await this.stream?.stop()
     await this.catchUpRunning
@@ -413,7 +421,7 @@ export class LiveIngestor implements IngestStatus {
     }))
   }
 
-  health (): { live: LiveHealth, issues: HealthIssue[] } {
+  health (): { live: LiveHealth, issues: HealthIssue[], notices: HealthIssue[] } {
     const now = Date.now()
     const issues: HealthIssue[] = []
     if (this.fatal !== undefined) issues.push({ issue: 'exchange_refused', message: this.fatal })
@@ -438,7 +446,8 @@ export class LiveIngestor implements IngestStatus {
         last_msg_age_ms: this.lastMessageAt === undefined ? null : now - this.lastMessageAt,
         symbols
       },
-      issues
+      issues,
+      notices: this.reach.issues()
     }
   }
 

@@ -1,6 +1,6 @@
 // The Exchange over Binance (or anything that speaks its wire format, such as the simulator).
 import type { Log } from '../../log.js'
-import type { Exchange, ExchangeKline, KlinePageRequest, KlineStream, KlineStreamHandlers, StreamKey, SymbolMeta } from '../exchange.js'
+import type { Exchange, ExchangeKline, KlinePageRequest, KlineStream, KlineStreamHandlers, ReachListener, StreamKey, SymbolMeta } from '../exchange.js'
 import { BinanceKlineStream } from './kline-stream.js'
 import { BinanceRestClient, type RestPolicy } from './rest-client.js'
 
@@ -19,9 +19,20 @@ export class BinanceExchange implements Exchange {
   readonly name = 'binance'
   readonly rest: BinanceRestClient
   private readonly streams = new Set<KlineStream>()
+  private readonly reachListeners = new Set<ReachListener>()
+  /** Fans the clients' reach reports out to every watcher. */
+  private readonly reach: ReachListener = {
+    unreachable: (host, reason) => { for (const l of this.reachListeners) l.unreachable(host, reason) },
+    reached: (host) => { for (const l of this.reachListeners) l.reached(host) }
+  }
 
   constructor (private readonly opts: BinanceExchangeOptions) {
-    this.rest = new BinanceRestClient(opts.restUrl, opts.log.child({ component: 'binance-rest' }), opts.rest)
+    this.rest = new BinanceRestClient(opts.restUrl, opts.log.child({ component: 'binance-rest' }), opts.rest, this.reach)
+  }
+
+  watchReach (listener: ReachListener): () => void {
+    this.reachListeners.add(listener)
+    return () => { this.reachListeners.delete(listener) }
   }
 
   klines (req: KlinePageRequest): Promise<ExchangeKline[]> {
@@ -44,7 +55,8 @@ export class BinanceExchange implements Exchange {
       log: this.opts.log.child({ component: 'binance-stream' }),
       silenceTimeoutMs: this.opts.silenceTimeoutMs,
       backoffMinMs: this.opts.backoffMinMs,
-      backoffMaxMs: this.opts.backoffMaxMs
+      backoffMaxMs: this.opts.backoffMaxMs,
+      reach: this.reach
     })
     this.streams.add(stream)
     return stream

@@ -5,8 +5,8 @@
 // jitter, and a connection silent for too long is treated as dead.
 import { WebsocketStream } from '@binance/connector'
 import type { Log } from '../../log.js'
-import type { KlineStream, KlineStreamHandlers, StreamKey } from '../exchange.js'
-import { connectorLogger } from './rest-client.js'
+import type { KlineStream, KlineStreamHandlers, ReachListener, StreamKey } from '../exchange.js'
+import { connectorLogger, urlHost } from './rest-client.js'
 import { WireError, parseStreamMessage, streamName } from './wire.js'
 
 export interface KlineStreamOptions {
@@ -18,6 +18,15 @@ export interface KlineStreamOptions {
   silenceTimeoutMs?: number
   backoffMinMs?: number
   backoffMaxMs?: number
+  reach?: ReachListener
+}
+
+/** A socket error in a few words: its code (ENOTFOUND, ECONNREFUSED...) and what it says. */
+function socketReason (err: Error & { code?: string, errors?: Error[] }): string {
+  // Connecting to every address of a name fails as an AggregateError with an empty message.
+  const message = err.message !== '' ? err.message : err.errors?.map((e) => e.message).join('; ') ?? ''
+  if (err.code === undefined || message.includes(err.code)) return message || 'connection failed'
+  return message === '' ? err.code : `${err.code}: ${message}`
 }
 
 export class BinanceKlineStream implements KlineStream {
@@ -32,11 +41,16 @@ export class BinanceKlineStream implements KlineStream {
   private readonly silenceTimeoutMs: number
   private readonly backoffMinMs: number
   private readonly backoffMaxMs: number
+  private readonly host: string
+  /** Why the current connection failed or closed, for the reconnect line. */
+  private lastError?: string
+  private opened = false
 
   constructor (private readonly opts: KlineStreamOptions) {
     this.silenceTimeoutMs = opts.silenceTimeoutMs ?? 180_000
     this.backoffMinMs = opts.backoffMinMs ?? 1000
     this.backoffMaxMs = opts.backoffMaxMs ?? 30_000
+    this.host = urlHost(opts.wsUrl)
     this.watchdog = setInterval(() => this.checkSilence(), Math.min(1000, Math.max(50, this.silenceTimeoutMs / 4)))
     this.watchdog.unref()
     this.connect()
@@ -58,13 +72,21 @@ export class BinanceKlineStream implements KlineStream {
     })
     this.conn = conn
     this.lastMessageAt = Date.now()
+    this.lastError = undefined
+    this.opened = false
     conn.subscribe(this.opts.streams.map(streamName))
+    // subscribe() created the socket; its error (DNS, refused, HTTP status) is the close's reason.
+    conn.wsConnection.ws?.on('error', (err) => {
+      if (conn === this.conn) this.lastError = socketReason(err)
+    })
   }
 
   private onOpen (conn: WebsocketStream): void {
     if (conn !== this.conn || this.stopped) return
     this.state = 'open'
+    this.opened = true
     this.failures = 0
+    this.opts.reach?.reached(this.host)
     this.lastMessageAt = Date.now()
     this.opts.log.info({ streams: this.opts.streams.length }, 'exchange stream connected')
     this.opts.handlers.onOpen()
@@ -97,8 +119,9 @@ export class BinanceKlineStream implements KlineStream {
     this.reconnectAttempts++
     const cap = Math.min(this.backoffMaxMs, this.backoffMinMs * 2 ** (this.failures - 1))
     const delay = Math.round(cap / 2 + Math.random() * cap / 2)
-    const ws = conn.wsConnection.ws
-    this.opts.handlers.onClose({ code: 0, reason: ws === undefined ? '' : 'connection lost', reconnectInMs: delay })
+    const reason = this.lastError ?? (this.opened ? 'connection lost' : 'closed before it opened')
+    if (!this.opened) this.opts.reach?.unreachable(this.host, reason)
+    this.opts.handlers.onClose({ code: 0, reason, host: this.host, reconnectInMs: delay })
     this.reconnectTimer = setTimeout(() => { if (!this.stopped) this.connect() }, delay)
   }
 

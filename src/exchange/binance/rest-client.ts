@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Spot, type ConnectorLogger, type ConnectorResponse } from '@binance/connector'
 import type { Interval } from '../../domain/intervals.js'
 import type { Log } from '../../log.js'
-import { ExchangeFatalError, ExchangeUnavailableError, type ExchangeKline, type SymbolMeta } from '../exchange.js'
+import { ExchangeFatalError, ExchangeUnavailableError, type ExchangeKline, type ReachListener, type SymbolMeta } from '../exchange.js'
 import { WireError, parseKlineRows } from './wire.js'
 
 export interface RestPolicy {
@@ -61,6 +61,21 @@ function describeBody (data: unknown): string {
   return typeof data === 'string' ? data.slice(0, 200) : ''
 }
 
+/** `host[:port]` of a base URL, the name a user recognises in "cannot reach ..." messages. */
+export function urlHost (url: string): string {
+  try {
+    return new URL(url).host
+  } catch {
+    return url
+  }
+}
+
+/** A network failure in a few words: the error code (ENOTFOUND, ECONNREFUSED...) or a timeout. */
+function networkReason (failure: HttpFailure, timeoutMs: number): string {
+  if (failure.code === 'ECONNABORTED' || failure.code === 'ETIMEDOUT') return `no answer within ${timeoutMs} ms`
+  return failure.code ?? failure.message
+}
+
 /** Routes the connector's console logging into ours, at debug level. */
 export function connectorLogger (log: Log): ConnectorLogger {
   const debug = (...args: unknown[]) => log.debug({ connector: args.map(String).join(' ') })
@@ -76,9 +91,11 @@ export class BinanceRestClient {
   /** Last X-MBX-USED-WEIGHT-1M seen. */
   usedWeight = 0
   requests = 0
+  readonly host: string
 
-  constructor (readonly baseUrl: string, private readonly log: Log, policy: Partial<RestPolicy> = {}) {
+  constructor (readonly baseUrl: string, private readonly log: Log, policy: Partial<RestPolicy> = {}, private readonly reach?: ReachListener) {
     this.policy = { ...DEFAULT_REST_POLICY, ...policy }
+    this.host = urlHost(baseUrl)
     this.spot = new Spot('', '', { baseURL: baseUrl, timeout: this.policy.timeoutMs, logger: connectorLogger(log) })
   }
 
@@ -124,14 +141,20 @@ export class BinanceRestClient {
       let failure: HttpFailure
       try {
         const res = await send()
+        this.reach?.reached(this.host)
         this.noteWeight(res.headers)
         return res.data
       } catch (err) {
         failure = err as HttpFailure
       }
       const status = failure.response?.status
-      const detail = failure.response === undefined ? failure.code ?? failure.message : `HTTP ${status} ${describeBody(failure.response.data)}`
+      const detail = failure.response === undefined ? networkReason(failure, this.policy.timeoutMs) : `HTTP ${status} ${describeBody(failure.response.data)}`
       if (failure.response !== undefined) this.noteWeight(failure.response.headers)
+      if (failure.response === undefined) {
+        if (!this.abort.signal.aborted) this.reach?.unreachable(this.host, detail)
+      } else {
+        this.reach?.reached(this.host)
+      }
 
       if (status === 451) {
         throw new ExchangeFatalError(`${what}: Binance refuses this location (HTTP 451, ${describeBody(failure.response?.data)}); use an allowed region or another BINANCE_REST_URL`, 451)
@@ -151,11 +174,13 @@ export class BinanceRestClient {
         const body = failure.response?.data as { code?: number } | undefined
         throw new ExchangeFatalError(`${what}: ${detail}`, status, typeof body?.code === 'number' ? body.code : undefined)
       }
+      const unreachable = failure.response === undefined
       if (attempt >= this.policy.maxAttempts) {
-        throw new ExchangeUnavailableError(`${what}: gave up after ${attempt} attempts (${detail})`)
+        throw new ExchangeUnavailableError(`${what}: gave up after ${attempt} attempts (${this.host}: ${detail})`,
+          unreachable ? this.host : undefined, unreachable ? detail : undefined)
       }
       const delay = this.backoff(attempt)
-      this.log.warn({ what, attempt, detail, retryInMs: Math.round(delay) }, 'Binance request failed; retrying')
+      this.log.warn({ what, host: this.host, attempt, detail, retryInMs: Math.round(delay) }, `Binance request to ${this.host} failed; retrying`)
       await this.wait(delay)
     }
   }
