@@ -39,7 +39,7 @@ export const restoreCommand: Command = {
     if (from === undefined || from === '') throw new UsageError('restore needs --from DIR')
     if (config.STORAGE === 'memory') throw new UsageError('restore needs a database file (STORAGE=duck)')
     try {
-      await restoreDatabase(config.DUCKDB, resolve(from))
+      await restoreDatabase(config.DUCKDB, resolve(from), { threads: config.THREADS, memoryLimit: config.DUCKDB_MEMORY_LIMIT })
     } catch (err) {
       throw new UsageError((err as Error).message)
     }

@@ -1,6 +1,4 @@
 // The DuckDB candle repository: the only module that writes SQL against the candles table.
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { BIGINT, DOUBLE, DuckDBDataChunk, VARCHAR, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api'
 import type { Candle, CandleTuple } from '../domain/candle.js'
@@ -16,6 +14,7 @@ import { DATABASE_ALIAS, MEMORY_PATH, openDatabase, type DatabaseHandle } from '
 import { migrate } from './migrations.js'
 import { PreparedStatements } from './prepared-statements.js'
 import { SerialQueue } from './serial-queue.js'
+import { CheckpointBudget, MAX_TRANSACTION_ROWS, STAGE_TABLE, dropStage, resetStage, slices } from './bulk-writes.js'
 
 export interface DuckDbStoreOptions {
   /** File path, or ':memory:'. */
@@ -97,25 +96,7 @@ function sqlString (value: string): string {
   return `'${value.replace(/'/g, "''")}'`
 }
 
-/**
- * Loads a backup made by `backup()` into a new database file; refuses to touch an existing one.
- */
-export async function restoreDatabase (path: string, backupDir: string): Promise<void> {
-  if (existsSync(path)) throw new Error(`${path} already exists; restore only into a new file`)
-  if (!existsSync(join(backupDir, 'schema.sql'))) throw new Error(`${backupDir} is not a backup (no schema.sql)`)
-  const db = await openDatabase(path)
-  try {
-    const con = await db.connect()
-    try {
-      await con.run(`IMPORT DATABASE ${sqlString(backupDir)}`)
-      await con.run(`CHECKPOINT ${DATABASE_ALIAS}`)
-    } finally {
-      con.closeSync()
-    }
-  } finally {
-    db.release()
-  }
-}
+export { restoreDatabase } from './restore-database.js'
 
 const nativeSql = (dir: Direction) => `
   SELECT ts::DOUBLE, open, high, low, close, volume
@@ -212,15 +193,16 @@ export class DuckDbCandleStore implements CandleStore {
   private readonly index = new Map<string, Map<Interval, TimeRange>>()
   private readonly listeners = new Set<WriteListener>()
   private readonly writeQueue = new SerialQueue()
+  private readonly checkpointBudget = new CheckpointBudget()
   /** The writer's statements that run on every write. */
-  private readonly writerStatements: PreparedStatements
+  private writerStatements: PreparedStatements
   private closed = false
   /** e.g. "DuckDB v1.5.5". */
   engineVersion = 'DuckDB'
 
   private constructor (
     private readonly db: DatabaseHandle,
-    private readonly writer: DuckDBConnection,
+    private writer: DuckDBConnection,
     private readonly readers: PooledConnection[]
   ) {
     this.writerStatements = new PreparedStatements(writer)
@@ -233,7 +215,6 @@ export class DuckDbCandleStore implements CandleStore {
       const writer = await db.connect()
       connections.push(writer)
       await migrate(writer)
-      await writer.run('CREATE TEMP TABLE IF NOT EXISTS candles_stage AS SELECT * FROM candles LIMIT 0')
       const readers: PooledConnection[] = []
       for (let i = 0; i < Math.max(1, opts.readers ?? 4); i++) {
         const con = await db.connect()
@@ -322,6 +303,33 @@ export class DuckDbCandleStore implements CandleStore {
     return this.onReader(async (r) => (await (await r.statements.get(sql, params)).runAndReadAll()).getRows())
   }
 
+  /**
+   * Runs a write in the write queue. A write that failed (out of memory, I/O error) can leave
+   * the writer connection holding state of its own: rows of a failed append turned up in the
+   * next write's staging table and made it fail with duplicate keys. The writer is therefore
+   * replaced by a fresh connection after any failure; committed data is in the database, not in
+   * the connection, so nothing committed is lost.
+   */
+  private async writeJob<T> (job: () => Promise<T>): Promise<T> {
+    return await this.writeQueue.run(async () => {
+      try {
+        return await job()
+      } catch (err) {
+        await this.renewWriter()
+        throw err
+      }
+    })
+  }
+
+  private async renewWriter (): Promise<void> {
+    if (this.closed) return
+    const fresh = await this.db.connect()
+    this.writerStatements.destroy()
+    this.writer.closeSync()
+    this.writer = fresh
+    this.writerStatements = new PreparedStatements(fresh)
+  }
+
   /** Runs one of the writer's recurring statements (inside the write queue). */
   private async write (sql: string, params: DuckDBValue[] = []): Promise<{ rowsChanged: number }> {
     return await (await this.writerStatements.get(sql, params)).run()
@@ -331,24 +339,30 @@ export class DuckDbCandleStore implements CandleStore {
     if (this.closed) throw new Error('candle store is closed')
     const rows = uniqueCandles(candles)
     if (rows.length === 0) return { rows: 0, symbols: [] }
-    return await this.writeQueue.run(async () => {
+    if (rows.length > MAX_TRANSACTION_ROWS) {
+      // A transaction's new index entries stay in memory until it commits: bound them.
+      const symbols = new Set<string>()
+      for (const part of slices(rows)) for (const s of (await this.upsertBatch(part)).symbols) symbols.add(s)
+      return { rows: rows.length, symbols: [...symbols] }
+    }
+    return await this.writeJob(async () => {
       const started = performance.now()
       const spans = seriesSpans(rows)
       // A live close is one candle: bound straight into the statements, it skips the staging table.
       if (rows.length === 1) return await this.commit(spans, 1, started, { kind: 'row', candle: rows[0]! })
       try {
+        await resetStage(this.writer)
         await this.stageCandles(rows)
-      } catch (err) {
-        await this.write('DELETE FROM candles_stage')
-        throw err
+        return await this.commit(spans, rows.length, started, { kind: 'stage' })
+      } finally {
+        await dropStage(this.writer)
       }
-      return await this.commit(spans, rows.length, started, { kind: 'stage' })
     })
   }
 
   /** Appends candles to the staging table in column chunks. */
   private async stageCandles (candles: readonly Candle[]): Promise<void> {
-    const appender = await this.writer.createAppender('candles_stage')
+    const appender = await this.writer.createAppender(STAGE_TABLE)
     try {
       for (let i = 0; i < candles.length; i += CHUNK_ROWS) {
         const part = candles.slice(i, i + CHUNK_ROWS)
@@ -399,8 +413,6 @@ export class DuckDbCandleStore implements CandleStore {
     } catch (err) {
       await this.writer.run('ROLLBACK').catch(() => {})
       throw err
-    } finally {
-      if (source.kind === 'stage') await this.write('DELETE FROM candles_stage')
     }
     const symbols = new Set<string>()
     for (const r of spans) {
@@ -409,13 +421,15 @@ export class DuckDbCandleStore implements CandleStore {
     }
     const info = { rows, durationMs: performance.now() - started }
     for (const l of this.listeners) l(symbols, info)
+    // The rows are committed either way; a failed checkpoint is retried after the next write.
+    if (this.checkpointBudget.committed(rows)) await this.checkpointNow()
     return { rows, symbols: [...symbols] }
   }
 
   async loadKlineCsv (files: readonly KlineCsvFile[]): Promise<CsvLoadResult[]> {
     if (this.closed) throw new Error('candle store is closed')
     if (files.length === 0) return []
-    return await this.writeQueue.run(async () => {
+    return await this.writeJob(async () => {
       const started = performance.now()
       // Files sharing an interval and a header count are read by one (parallel) scan.
       const groups = new Map<string, KlineCsvFile[]>()
@@ -540,7 +554,7 @@ export class DuckDbCandleStore implements CandleStore {
 
   async deleteRange (symbol: string, interval: Interval, from: number, to: number): Promise<number> {
     if (this.closed) throw new Error('candle store is closed')
-    return await this.writeQueue.run(async () => {
+    return await this.writeJob(async () => {
       const r = await this.writer.runAndReadAll(
         'DELETE FROM candles WHERE symbol = $1 AND interval = $2 AND ts BETWEEN $3 AND $4 RETURNING 1', [symbol, interval, from, to])
       const deleted = r.currentRowCount
@@ -555,7 +569,7 @@ export class DuckDbCandleStore implements CandleStore {
 
   async deleteOlderThan (interval: Interval | undefined, cutoff: number): Promise<number> {
     if (this.closed) throw new Error('candle store is closed')
-    return await this.writeQueue.run(async () => {
+    return await this.writeJob(async () => {
       const r = interval === undefined
         ? await this.writer.runAndReadAll('DELETE FROM candles WHERE ts < $1 RETURNING symbol, interval', [cutoff])
         : await this.writer.runAndReadAll('DELETE FROM candles WHERE interval = $1 AND ts < $2 RETURNING symbol, interval', [interval, cutoff])
@@ -579,8 +593,14 @@ export class DuckDbCandleStore implements CandleStore {
 
   /** Writes the WAL into the database file; DuckDB also reclaims deleted row groups here. */
   async checkpoint (): Promise<void> {
-    if (this.closed || this.path === MEMORY_PATH) return
-    await this.writeQueue.run(() => this.writer.run(`CHECKPOINT ${DATABASE_ALIAS}`))
+    if (this.closed) return
+    await this.writeQueue.run(() => this.checkpointNow())
+  }
+
+  /** Checkpoints from inside the write queue (an in-memory store has no file to checkpoint into). */
+  private async checkpointNow (): Promise<void> {
+    if (this.path !== MEMORY_PATH) await this.writer.run(`CHECKPOINT ${DATABASE_ALIAS}`)
+    this.checkpointBudget.checkpointed()
   }
 
   /**
