@@ -48,6 +48,7 @@ export default fp<IngestPluginOptions>(async (app, opts) => {
     symbols: config.LIVE_SYMBOLS,
     lookbackMs: parseDuration(config.LIVE_LOOKBACK)!,
     log,
+    publishLimit: config.HTTP_DEFAULT_LIMIT,
     ...opts.ingestor
   })
   app.decorate('ingest', ingestor)

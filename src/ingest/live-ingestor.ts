@@ -19,6 +19,7 @@ import type { LiveSymbol } from '../query/market-data.js'
 import type { CandleStore, TimeRange } from '../store/candle-store.js'
 import { BatchWriter } from './batch-writer.js'
 import { ExchangeReach } from './exchange-reach.js'
+import { CatchUpTail } from './catch-up-tail.js'
 import type { HealthIssue, IngestGauges, IngestStatus, LiveHealth } from './ingest-status.js'
 
 const PAGE = 1000
@@ -40,6 +41,11 @@ export interface LiveIngestorOptions {
   retryMaxMs?: number
   /** Repeat period of the "cannot reach the exchange" warning (default 1 minute). */
   unreachableLogMs?: number
+  /**
+   * Of the candles a catch-up or hole repair stores for a symbol, only the newest this many are
+   * published (as finals, oldest first); the rest are left to REST. Default 600 (HTTP_DEFAULT_LIMIT's default).
+   */
+  publishLimit?: number
 }
 
 interface SymbolState {
@@ -248,13 +254,16 @@ export class LiveIngestor implements IngestStatus {
       const hole = { first: state.lastClosed + MINUTE_MS, last: c.ts - MINUTE_MS }
       this.counters.gap_repairs_total++
       this.log.info({ symbol: state.symbol, from: hole.first, to: hole.last }, 'closed kline skipped minutes; repairing the hole from REST')
+      const tail = this.newTail()
       try {
-        await this.fetchRange(state, hole.first, hole.last, c.ts + MINUTE_MS)
+        await this.fetchRange(state, hole.first, hole.last, c.ts + MINUTE_MS, tail)
       } catch (err) {
         if (err instanceof ExchangeFatalError && err.status === 451) this.fail(err)
         state.holes.push(hole)
         this.log.warn({ symbol: state.symbol, err: (err as Error).message }, 'hole repair failed; retrying with the next catch-up')
         this.scheduleRetry()
+      } finally {
+        this.publishTail(tail)
       }
     }
     await this.writer.write([c])
@@ -266,11 +275,21 @@ export class LiveIngestor implements IngestStatus {
     }
   }
 
+  private newTail (): CatchUpTail {
+    return new CatchUpTail(this.opts.publishLimit ?? 600)
+  }
+
+  /** Publishes the newest candles a catch-up stored, as finals, oldest first. */
+  private publishTail (tail: CatchUpTail): void {
+    for (const candle of tail.take()) this.opts.bus.publish({ type: 'candle', candle, final: true })
+  }
+
   /**
-   * Pages closed 1m candles with open time in [from, to] into the store, publishing each as final.
-   * `serverTime` decides which bars are closed (close time before it). Returns candles stored.
+   * Pages closed 1m candles with open time in [from, to] into the store, adding each to `tail`
+   * (what of them gets published). `serverTime` decides which bars are closed (close time before
+   * it). Returns candles stored.
    */
-  private async fetchRange (state: SymbolState, from: number, to: number, serverTime: number): Promise<number> {
+  private async fetchRange (state: SymbolState, from: number, to: number, serverTime: number, tail: CatchUpTail): Promise<number> {
     let stored = 0
     let start = from
     while (start <= to && !this.stopped) {
@@ -290,10 +309,8 @@ export class LiveIngestor implements IngestStatus {
         await this.writer.write(good)
         stored += good.length
         this.counters.rest_catchup_candles_total += good.length
-        for (const c of good) {
-          if (state.lastClosed === undefined || c.ts > state.lastClosed) state.lastClosed = c.ts
-          this.opts.bus.publish({ type: 'candle', candle: c, final: true })
-        }
+        for (const c of good) if (state.lastClosed === undefined || c.ts > state.lastClosed) state.lastClosed = c.ts
+        tail.add(good)
       }
       if (page.length < PAGE) break
       start = page[page.length - 1]!.candle.ts + MINUTE_MS
@@ -369,16 +386,22 @@ export class LiveIngestor implements IngestStatus {
     const nowOpen = bucketStart('1m', serverTime)
     const windowStart = bucketStart('1m', serverTime - this.opts.lookbackMs)
     let stored = 0
-    // Holes left by failed repairs, and any hole inside the lookback window (e.g. from a crash).
-    const holes = s.holes.splice(0)
-    if (s.lastClosed !== undefined && s.lastClosed > windowStart) {
-      holes.push(...await this.opts.store.findGaps(s.symbol, '1m', windowStart, s.lastClosed))
+    const tail = this.newTail()
+    try {
+      // Holes left by failed repairs, and any hole inside the lookback window (e.g. from a crash).
+      const holes = s.holes.splice(0)
+      if (s.lastClosed !== undefined && s.lastClosed > windowStart) {
+        holes.push(...await this.opts.store.findGaps(s.symbol, '1m', windowStart, s.lastClosed))
+      }
+      for (const h of mergeRanges(holes)) {
+        stored += await this.fetchRange(s, h.first, Math.min(h.last, nowOpen - MINUTE_MS), serverTime, tail)
+      }
+      const from = s.lastClosed !== undefined ? s.lastClosed + MINUTE_MS : windowStart
+      if (from < nowOpen) stored += await this.fetchRange(s, from, nowOpen - MINUTE_MS, serverTime, tail)
+    } finally {
+      // Whatever was stored before a failure is published too, before the held live closes.
+      this.publishTail(tail)
     }
-    for (const h of mergeRanges(holes)) {
-      stored += await this.fetchRange(s, h.first, Math.min(h.last, nowOpen - MINUTE_MS), serverTime)
-    }
-    const from = s.lastClosed !== undefined ? s.lastClosed + MINUTE_MS : windowStart
-    if (from < nowOpen) stored += await this.fetchRange(s, from, nowOpen - MINUTE_MS, serverTime)
     if (stored > 0) this.log.info({ symbol: s.symbol, candles: stored, lastClosed: s.lastClosed }, 'caught up from REST')
     return stored
   }
