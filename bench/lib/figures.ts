@@ -17,7 +17,7 @@ export interface FigureDef {
   target?: Target
 }
 
-export const BENCHMARK_NAMES = ['rest-cached', 'rest-uncached', 'rollups', 'ws-fanout', 'backfill', 'import', 'live', 'memory'] as const
+export const BENCHMARK_NAMES = ['rest-cached', 'rest-uncached', 'rollups', 'ws-fanout', 'backfill', 'import', 'bulk', 'live', 'memory'] as const
 export type BenchmarkName = typeof BENCHMARK_NAMES[number]
 
 /** Names accepted on the command line besides the benchmark names. */
@@ -25,8 +25,8 @@ export const GROUPS: Record<string, readonly BenchmarkName[]> = {
   all: BENCHMARK_NAMES,
   rest: ['rest-cached', 'rest-uncached', 'rollups'],
   ws: ['ws-fanout'],
-  ingest: ['backfill', 'import', 'live'],
-  ingestion: ['backfill', 'import', 'live']
+  ingest: ['backfill', 'import', 'bulk', 'live'],
+  ingestion: ['backfill', 'import', 'bulk', 'live']
 }
 
 const S1 = '1. Latest 600 candles, cached'
@@ -55,6 +55,9 @@ export const FIGURES: FigureDef[] = [
   { key: 'fanout.ceiling_msgs_per_s', benchmark: 'ws-fanout', section: S4, label: 'messages/s ceiling (1,000 clients, 100 topics, publishing flat out)', unit: 'msgs/s' },
   { key: 'backfill.candles_per_s', benchmark: 'backfill', section: S5, label: 'backfill from the simulator (pages of 1000), candles stored/s', unit: 'candles/s', target: { op: '>=', value: 100_000 } },
   { key: 'import.rows_per_s', benchmark: 'import', section: S5, label: 'import of archive CSV, rows stored/s', unit: 'rows/s', target: { op: '>=', value: 500_000 } },
+  { key: 'bulk.seed_5m.peak_mb', benchmark: 'bulk', section: S5, label: 'peak RSS of `tv-api seed`, 5.26M rows at the default 192MB DuckDB memory limit', unit: 'MiB' },
+  { key: 'bulk.seed_peak_ratio', benchmark: 'bulk', section: S5, label: 'peak RSS seeding 5.26M rows ÷ seeding 1.05M rows (bounded batches: flat)', unit: '×', target: { op: '<=', value: 1.25 } },
+  { key: 'bulk.restore_5m.peak_mb', benchmark: 'bulk', section: S5, label: 'peak RSS of `tv-api restore` of the 5.26M-row backup', unit: 'MiB' },
   { key: 'live.p99_ms', benchmark: 'live', section: S5, label: 'live path p99, simulator event → receipt at 100 subscribers', unit: 'ms', target: { op: '<=', value: 10 } },
   { key: 'memory.store_mb', benchmark: 'memory', section: S6, label: 'RSS with the 5M-row store open, after reads', unit: 'MiB', target: { op: '<=', value: 300 } },
   { key: 'memory.ws_mb', benchmark: 'memory', section: S6, label: 'RSS with the store and 5,000 idle subscribed /ws clients', unit: 'MiB', target: { op: '<=', value: 300 } }
@@ -162,6 +165,17 @@ export const DETAIL_TABLES: DetailTable[] = [
     rows: [
       { label: 'backfill, 2 symbols × 60 days from the simulator', cells: [{ key: 'backfill.candles_per_s', unit: 'candles/s' }, { key: 'backfill.wall_candles_per_s', unit: 'candles/s' }, { key: 'backfill.candles' }, { key: 'backfill.wall_s', unit: 's' }] },
       { label: 'import, 36 monthly CSV files', cells: [{ key: 'import.rows_per_s', unit: 'rows/s' }, { key: 'import.wall_rows_per_s', unit: 'rows/s' }, { key: 'import.rows' }, { key: 'import.wall_s', unit: 's' }] }
+    ]
+  },
+  {
+    title: 'Bulk writes at the default memory limit',
+    benchmark: 'bulk',
+    note: 'Each command a fresh process on a fresh file, DUCKDB_MEMORY_LIMIT at its default (192MB); peak RSS is VmHWM polled every 50 ms; rows/s over the whole wall time of the command.',
+    columns: ['command', 'rows', 'peak RSS', 'rows/s'],
+    rows: [
+      { label: 'seed, 1 symbol × 2 years', cells: [{ key: 'bulk.seed_1m.rows' }, { key: 'bulk.seed_1m.peak_mb', unit: 'MiB' }, { key: 'bulk.seed_1m.rows_per_s', unit: 'rows/s' }] },
+      { label: 'seed, 5 symbols × 2 years', cells: [{ key: 'bulk.seed_5m.rows' }, { key: 'bulk.seed_5m.peak_mb', unit: 'MiB' }, { key: 'bulk.seed_5m.rows_per_s', unit: 'rows/s' }] },
+      { label: 'restore of the 5-symbol backup', cells: [{ key: 'bulk.seed_5m.rows' }, { key: 'bulk.restore_5m.peak_mb', unit: 'MiB' }, { key: 'bulk.restore_5m.rows_per_s', unit: 'rows/s' }] }
     ]
   },
   {
