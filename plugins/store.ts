@@ -16,7 +16,7 @@ export interface StorePluginOptions {
 
 /** Opens the DuckDB candle store (running migrations) and closes it after everything else. */
 export default fp<StorePluginOptions>(async (app, opts) => {
-  const store = opts.store ?? await DuckDbCandleStore.open(storeOptions(app.config))
+  const store = opts.store ?? await DuckDbCandleStore.open({ ...storeOptions(app.config), log: app.log.child({ module: 'store' }) })
   app.log.info({ path: store.path, engine: store.engineVersion }, 'candle store ready')
   app.decorate('store', store)
   if (opts.store === undefined) app.addHook('onClose', async () => { await store.close() })

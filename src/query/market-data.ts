@@ -88,7 +88,7 @@ export class MarketData {
   symbols (filter: { q?: string, activeOnly?: boolean } = {}): SymbolInfo[] {
     const out = new Map<string, SymbolInfo>()
     for (const symbol of this.store.listSymbols()) {
-      out.set(symbol, { symbol, ...splitSymbol(symbol), status: 'inactive' })
+      out.set(symbol, { symbol, ...splitSymbol(symbol), ...this.store.symbolParts?.(symbol), status: 'inactive' })
     }
     for (const l of this.live.liveSymbols()) {
       const parts = l.base !== undefined && l.quote !== undefined ? { base: l.base, quote: l.quote } : splitSymbol(l.symbol)

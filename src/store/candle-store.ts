@@ -2,6 +2,7 @@
 // engine (ClickHouse, PostgreSQL) can implement it when the service grows past one machine.
 import type { Candle, CandleTuple } from '../domain/candle.js'
 import type { Interval } from '../domain/intervals.js'
+import type { SymbolParts } from '../domain/symbols.js'
 
 export interface CandleQuery {
   symbol: string
@@ -69,6 +70,8 @@ export interface CandleStore {
    * the newest minute it includes; undefined when none is stored yet. Live aggregation starts here.
    */
   barSoFar (symbol: string, interval: Interval, start: number): Promise<{ bar: CandleTuple, lastMinute: number } | undefined>
+  /** Base and quote assets recorded for a symbol (a legacy file's catalog_symbols), if any. */
+  symbolParts? (symbol: string): SymbolParts | undefined
   /** Every symbol with stored candles, sorted. */
   listSymbols (): string[]
   hasSymbol (symbol: string): boolean

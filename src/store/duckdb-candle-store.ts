@@ -2,6 +2,8 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { BIGINT, DOUBLE, DuckDBDataChunk, VARCHAR, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api'
 import type { Candle, CandleTuple } from '../domain/candle.js'
+import type { SymbolParts } from '../domain/symbols.js'
+import type { Log } from '../log.js'
 import {
   BASE_INTERVAL, INTERVALS, WEEK_ORIGIN_MS, addBuckets, bucketStart, bucketStartAtOrAfter, fixedIntervalMs, type Interval
 } from '../domain/intervals.js'
@@ -11,7 +13,7 @@ import type {
 import { klineCsvRelation, type CsvFile } from './kline-csv-sql.js'
 import { planRead, readWindowed, type Direction } from './candle-windows.js'
 import { DATABASE_ALIAS, MEMORY_PATH, openDatabase, type DatabaseHandle } from './duckdb-database.js'
-import { migrate } from './migrations.js'
+import { applyMigrations, loadSymbolCatalog, stderrLog, upgradeLegacyFile } from './schema-setup.js'
 import { PreparedStatements } from './prepared-statements.js'
 import { SerialQueue } from './serial-queue.js'
 import { CheckpointBudget, MAX_TRANSACTION_ROWS, STAGE_TABLE, dropStage, resetStage, slices } from './bulk-writes.js'
@@ -23,6 +25,8 @@ export interface DuckDbStoreOptions {
   memoryLimit?: string
   /** Reader connections; reads run in parallel across them. */
   readers?: number
+  /** Where schema changes at open are reported (default: warnings to stderr). */
+  log?: Log
 }
 
 interface PooledConnection {
@@ -197,6 +201,8 @@ export class DuckDbCandleStore implements CandleStore {
   /** The writer's statements that run on every write. */
   private writerStatements: PreparedStatements
   private closed = false
+  /** Base and quote assets from catalog_symbols, when the file has one. */
+  private catalog = new Map<string, SymbolParts>()
   /** e.g. "DuckDB v1.5.5". */
   engineVersion = 'DuckDB'
 
@@ -209,12 +215,15 @@ export class DuckDbCandleStore implements CandleStore {
   }
 
   static async open (opts: DuckDbStoreOptions): Promise<DuckDbCandleStore> {
-    const db = await openDatabase(opts.path, { threads: opts.threads, memoryLimit: opts.memoryLimit })
+    const log = opts.log ?? stderrLog()
+    const dbOptions = { threads: opts.threads, memoryLimit: opts.memoryLimit }
+    await upgradeLegacyFile(opts.path, dbOptions, log)
+    const db = await openDatabase(opts.path, dbOptions)
     const connections: DuckDBConnection[] = []
     try {
       const writer = await db.connect()
       connections.push(writer)
-      await migrate(writer)
+      await applyMigrations(db, writer, log)
       const readers: PooledConnection[] = []
       for (let i = 0; i < Math.max(1, opts.readers ?? 4); i++) {
         const con = await db.connect()
@@ -224,6 +233,7 @@ export class DuckDbCandleStore implements CandleStore {
       const store = new DuckDbCandleStore(db, writer, readers)
       store.engineVersion = `DuckDB ${String((await writer.runAndReadAll('SELECT version()')).getRows()[0]![0])}`
       await store.loadIndex()
+      store.catalog = await loadSymbolCatalog(writer)
       await store.prepareHotStatements()
       return store
     } catch (err) {
@@ -517,6 +527,10 @@ export class DuckDbCandleStore implements CandleStore {
     if (row === undefined || row[5] === null) return undefined
     const [open, high, low, close, volume, lastMinute] = row as number[]
     return { bar: [start, open!, high!, low!, close!, volume!], lastMinute: lastMinute! }
+  }
+
+  symbolParts (symbol: string): SymbolParts | undefined {
+    return this.catalog.get(symbol)
   }
 
   listSymbols (): string[] {
