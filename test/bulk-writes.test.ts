@@ -1,5 +1,6 @@
 // Bulk writes in bounded parts, recovery after a failed write, and a restore that loads in parts.
 // Sizes and memory figures belong to bench/; these tests check what is stored.
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import type { DuckDBConnection } from '@duckdb/node-api'
@@ -72,6 +73,24 @@ t.test('a write larger than one transaction is stored whole, in parts', async (t
   t.same(await storedRows(con), expectedRows(candles), 'every row stored exactly')
   t.same(store.storedRange('BTCUSDT', '1m'), { first: T0, last: T0 + (rows - 1) * MIN })
   t.equal(await hourBars(store, 'BTCUSDT'), Math.ceil(rows / 60), 'the roll-ups cover every hour')
+})
+
+t.test('an archive CSV larger than one transaction is stored whole, a key repeated across parts once', async (t) => {
+  const dir = tempDir(t)
+  const store = await fileStore(t, join(dir, 'csv.duckdb'))
+  const con = await sideConnection(t, join(dir, 'csv.duckdb'))
+  const rows = MAX_TRANSACTION_ROWS + 20_000
+  const candles = minuteCandles('BTCUSDT', T0, T0 + rows * MIN)
+  const line = (c: Candle) => [c.ts, c.open, c.high, c.low, c.close, c.volume, c.ts + MIN - 1, 0, 1, 0, 0, 0].join(',')
+  // The first minute again at the end, in the second part of the load, with a different close.
+  const repeated = { ...candles[0]!, close: candles[0]!.low }
+  const path = join(dir, 'BTCUSDT-1m-2024-01.csv')
+  writeFileSync(path, [...candles.map(line), line(repeated)].join('\n') + '\n')
+  const [r] = await store.loadKlineCsv([{ path, symbol: 'BTCUSDT', interval: '1m' }])
+  t.equal(r!.rows, rows + 1, 'every line read')
+  t.equal(r!.stored, rows, 'keys stored, the repeated one once')
+  t.same(await storedRows(con), expectedRows([...candles, repeated]), 'the later line of a repeated key wins')
+  t.equal(await hourBars(store, 'BTCUSDT'), Math.ceil(rows / 60))
 })
 
 t.test('after a write fails the store recovers, with no phantom duplicate keys and nothing committed lost', async (t) => {

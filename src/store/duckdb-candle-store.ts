@@ -462,25 +462,34 @@ export class DuckDbCandleStore implements CandleStore {
           if (reason !== null) r.rejected.set(reason, n)
         }
         for (const r of results.values()) r.stored = r.rows - [...r.rejected.values()].reduce((a, b) => a + b, 0)
-        const spans = (await this.writer.runAndReadAll(`
-          SELECT symbol, interval, min(ts)::DOUBLE, max(ts)::DOUBLE FROM csv_lines WHERE valid GROUP BY symbol, interval`))
-          .getRows().map(([symbol, interval, first, last]) => ({ symbol, interval, first, last }) as SeriesSpan)
-        const valid = 'SELECT symbol, interval, ts, open, high, low, close, volume FROM csv_lines WHERE valid'
-        const stored = [...results.values()].reduce((sum, r) => sum + r.stored, 0)
-        if (spans.length > 0) {
+        const [[lastRow]] = (await this.writer.runAndReadAll('SELECT coalesce(max(rowid), -1)::DOUBLE FROM csv_lines')).getRows() as [[number]]
+        let duplicates = false
+        // One transaction per MAX_TRANSACTION_ROWS lines, however large the files (see bulk-writes.ts).
+        for (let lo = 0; lo <= lastRow; lo += MAX_TRANSACTION_ROWS) {
+          const part = `valid AND rowid BETWEEN ${lo} AND ${lo + MAX_TRANSACTION_ROWS - 1}`
+          const spans = (await this.writer.runAndReadAll(`
+            SELECT symbol, interval, min(ts)::DOUBLE, max(ts)::DOUBLE FROM csv_lines WHERE ${part} GROUP BY symbol, interval`))
+            .getRows().map(([symbol, interval, first, last]) => ({ symbol, interval, first, last }) as SeriesSpan)
+          if (spans.length === 0) continue
+          const valid = `SELECT symbol, interval, ts, open, high, low, close, volume FROM csv_lines WHERE ${part}`
+          const [[lines]] = (await this.writer.runAndReadAll(`SELECT count(*)::INTEGER FROM (${valid})`)).getRows() as [[number]]
           try {
-            await this.commit(spans, stored, started, { kind: 'sql', sql: valid, replace: false })
+            await this.commit(spans, lines, started, { kind: 'sql', sql: valid, replace: false })
           } catch (err) {
             if (!/duplicate key|same row twice/i.test((err as Error).message)) throw err
-            // A key repeated within or across the files: keep one row of each, and count keys, not lines.
-            for (const [filename, distinct] of (await this.writer.runAndReadAll(
-              'SELECT filename, count(DISTINCT ts)::INTEGER FROM csv_lines WHERE valid GROUP BY filename')).getRows() as Array<[string, number]>) {
-              results.get(filename)!.stored = distinct
-            }
+            // A key repeated within or across the files: keep one row of each (the last part's wins).
+            duplicates = true
             const unique = `SELECT DISTINCT ON (symbol, interval, ts) symbol, interval, ts, open, high, low, close, volume
-                            FROM csv_lines WHERE valid ORDER BY symbol, interval, ts`
+                            FROM csv_lines WHERE ${part} ORDER BY symbol, interval, ts`
             const [[keys]] = (await this.writer.runAndReadAll(`SELECT count(*)::INTEGER FROM (${unique})`)).getRows()
             await this.commit(spans, keys as number, started, { kind: 'sql', sql: unique, replace: true })
+          }
+        }
+        if (duplicates) {
+          // Count keys, not lines.
+          for (const [filename, distinct] of (await this.writer.runAndReadAll(
+            'SELECT filename, count(DISTINCT ts)::INTEGER FROM csv_lines WHERE valid GROUP BY filename')).getRows() as Array<[string, number]>) {
+            results.get(filename)!.stored = distinct
           }
         }
         return files.map((f) => results.get(f.path)!)
