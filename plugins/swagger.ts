@@ -11,11 +11,12 @@ export default fp(async (app) => {
       info: {
         title: 'Trading Viewer API',
         version: packageInfo().version,
-        description: 'Binance spot candles (OHLCV) stored in DuckDB, served over REST and a live WebSocket feed at /ws. Every error is {"error": code, "message": sentence}.'
+        description: 'Binance spot candles (OHLCV) stored in DuckDB, served over REST and a live WebSocket feed at /ws. Every error is {"error": code, "message": sentence}, except the UDF datafeed under /udf, which answers {"s": "error", "errmsg": sentence} as UDF clients expect.'
       },
       tags: [
         { name: 'market data', description: 'Symbols, intervals and candles' },
         { name: 'live', description: 'The WebSocket feed' },
+        { name: 'tradingview', description: 'TradingView UDF datafeed for the Charting Library\'s UDFCompatibleDatafeed' },
         { name: 'health', description: 'Liveness and readiness probes' },
         { name: 'meta', description: 'Versions and runtime metrics' }
       ]

@@ -16,6 +16,7 @@ import liveHubPlugin from '../plugins/live-hub.js'
 import marketDataPlugin from '../plugins/market-data.js'
 import metricsPlugin from '../plugins/metrics.js'
 import storePlugin from '../plugins/store.js'
+import udfPlugin from '../plugins/udf.js'
 import candlesRoutes from '../routes/candles.js'
 import healthRoutes from '../routes/health.js'
 import intervalsRoutes from '../routes/intervals.js'
@@ -25,6 +26,7 @@ import statsRoutes from '../routes/stats.js'
 import symbolsRoutes from '../routes/symbols.js'
 import versionRoutes from '../routes/version.js'
 import wsRoutes from '../routes/ws.js'
+import udfRoutes from '../routes/udf.js'
 import { parseTrustProxy, type Config } from './config.js'
 import { pinoOptions } from './log.js'
 import type { DuckDbCandleStore } from './store/duckdb-candle-store.js'
@@ -80,6 +82,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(marketDataPlugin)
   await app.register(liveHubPlugin)
   await app.register(maintenancePlugin)
+  await app.register(udfPlugin)
 
   await app.register(healthRoutes)
   await app.register(versionRoutes)
@@ -88,6 +91,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(intervalsRoutes)
   await app.register(candlesRoutes)
   await app.register(wsRoutes)
+  await app.register(udfRoutes)
   await app.register(metricsRoutes)
   await app.register(openapiRoutes)
   return app

@@ -3,6 +3,7 @@ import { BinanceExchange } from '../src/exchange/binance/binance-exchange.js'
 import { BinanceRestClient } from '../src/exchange/binance/rest-client.js'
 import { ExchangeFatalError, ExchangeUnavailableError, type KlineEvent } from '../src/exchange/exchange.js'
 import { silentLog } from '../src/log.js'
+import { symbolModel } from '../src/exchange/simulator/price-model.js'
 import { MIN, NOW, sleep, startSim, stepMinutes, waitFor } from './ingest-helpers.js'
 
 const fast = { backoffBaseMs: 10, backoffMaxMs: 50, timeoutMs: 2000 }
@@ -17,9 +18,12 @@ t.test('REST: pages, exchange info and server time over the connector', async (t
   t.same(page.map((k) => k.candle.ts), [5, 4, 3, 2, 1, 0].map((k) => NOW - k * MIN))
   t.equal(page[0]!.closeTime, NOW - 4 * MIN - 1)
   t.same(page[0]!.candle, sim.groundTruth('BTCUSDT', '1m', NOW - 5 * MIN, NOW - 4 * MIN)[0])
+  // The price and quantity steps come from PRICE_FILTER and LOT_SIZE (the simulator's decimals).
+  const step = (d: number) => Number((10 ** -d).toFixed(d))
+  const steps = (symbol: string) => ({ tickSize: step(symbolModel(symbol).priceDecimals), stepSize: step(symbolModel(symbol).volumeDecimals) })
   t.same(await rest.exchangeInfo(['BTCUSDT', 'ETHUSDT']), [
-    { symbol: 'BTCUSDT', base: 'BTC', quote: 'USDT', status: 'TRADING' },
-    { symbol: 'ETHUSDT', base: 'ETH', quote: 'USDT', status: 'TRADING' }
+    { symbol: 'BTCUSDT', base: 'BTC', quote: 'USDT', status: 'TRADING', ...steps('BTCUSDT') },
+    { symbol: 'ETHUSDT', base: 'ETH', quote: 'USDT', status: 'TRADING', ...steps('ETHUSDT') }
   ])
   t.ok(rest.usedWeight > 0, 'X-MBX-USED-WEIGHT-1M is read')
 })

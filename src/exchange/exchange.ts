@@ -25,6 +25,10 @@ export interface SymbolMeta {
   quote: string
   /** e.g. TRADING, HALT, BREAK. */
   status: string
+  /** Smallest price step (Binance's PRICE_FILTER tickSize), when the exchange reports one. */
+  tickSize?: number
+  /** Smallest quantity step (LOT_SIZE stepSize), when reported. */
+  stepSize?: number
 }
 
 export interface KlineEvent {

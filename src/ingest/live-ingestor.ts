@@ -440,7 +440,9 @@ export class LiveIngestor implements IngestStatus {
     return [...this.states.values()].map((s) => ({
       symbol: s.symbol,
       active: open && this.fatal === undefined,
-      ...(s.meta !== undefined ? { base: s.meta.base, quote: s.meta.quote } : {})
+      ...(s.meta !== undefined ? { base: s.meta.base, quote: s.meta.quote } : {}),
+      ...(s.meta?.tickSize !== undefined ? { tickSize: s.meta.tickSize } : {}),
+      ...(s.meta?.stepSize !== undefined ? { stepSize: s.meta.stepSize } : {})
     }))
   }
 

@@ -13,6 +13,9 @@ export interface LiveSymbol {
   active: boolean
   base?: string
   quote?: string
+  /** Exchange price step and quantity step, when the exchange reported them. */
+  tickSize?: number
+  stepSize?: number
 }
 
 /** Symbols configured for live ingestion and their stream state; empty when LIVE is off. */
@@ -53,7 +56,7 @@ export class MarketData {
     })
   }
 
-  private liveSymbol (symbol: string): LiveSymbol | undefined {
+  liveSymbol (symbol: string): LiveSymbol | undefined {
     return this.live.liveSymbols().find((l) => l.symbol === symbol)
   }
 

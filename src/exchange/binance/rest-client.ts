@@ -61,6 +61,14 @@ function describeBody (data: unknown): string {
   return typeof data === 'string' ? data.slice(0, 200) : ''
 }
 
+/** A positive step (a decimal string such as "0.01000000") from one of a symbol's filters. */
+function filterStep (filters: unknown, type: string, key: string): number | undefined {
+  if (!Array.isArray(filters)) return undefined
+  const f = filters.find((x): x is Record<string, unknown> => typeof x === 'object' && x !== null && x.filterType === type)
+  const n = Number(f?.[key])
+  return Number.isFinite(n) && n > 0 ? n : undefined
+}
+
 /** `host[:port]` of a base URL, the name a user recognises in "cannot reach ..." messages. */
 export function urlHost (url: string): string {
   try {
@@ -205,11 +213,20 @@ export class BinanceRestClient {
 
   async exchangeInfo (symbols: readonly string[]): Promise<SymbolMeta[]> {
     const body = await this.call('exchangeInfo', () => this.spot.exchangeInfo(symbols.length > 0 ? { symbols: [...symbols] } : {})) as
-      { symbols?: Array<{ symbol?: unknown, baseAsset?: unknown, quoteAsset?: unknown, status?: unknown }> } | undefined
+      { symbols?: Array<{ symbol?: unknown, baseAsset?: unknown, quoteAsset?: unknown, status?: unknown, filters?: unknown }> } | undefined
     const out: SymbolMeta[] = []
     for (const s of body?.symbols ?? []) {
       if (typeof s.symbol !== 'string') continue
-      out.push({ symbol: s.symbol, base: String(s.baseAsset ?? ''), quote: String(s.quoteAsset ?? ''), status: String(s.status ?? 'TRADING') })
+      const tickSize = filterStep(s.filters, 'PRICE_FILTER', 'tickSize')
+      const stepSize = filterStep(s.filters, 'LOT_SIZE', 'stepSize')
+      out.push({
+        symbol: s.symbol,
+        base: String(s.baseAsset ?? ''),
+        quote: String(s.quoteAsset ?? ''),
+        status: String(s.status ?? 'TRADING'),
+        ...(tickSize !== undefined ? { tickSize } : {}),
+        ...(stepSize !== undefined ? { stepSize } : {})
+      })
     }
     return out
   }
