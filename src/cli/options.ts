@@ -28,6 +28,6 @@ export function parseIntervalList (text: string, option: string): Interval[] {
 export function parseTimeOption (text: string | undefined, option: string, fallback: number, now: number): number {
   if (text === undefined) return fallback
   const ms = parseTimePoint(text, now)
-  if (ms === undefined) throw new UsageError(`invalid value "${text}" for --${option}: use YYYY-MM-DD, an ISO date-time, epoch seconds/ms or now`)
+  if (ms === undefined) throw new UsageError(`invalid value "${text}" for --${option}: use YYYY-MM-DD, an ISO date-time, epoch seconds/ms or now, from 1970-01-01 to 9999-12-31`)
   return ms
 }

@@ -1,4 +1,5 @@
 import { isAligned, type Interval } from './intervals.js'
+import { TIME_MAX_MS } from './time.js'
 
 /** One OHLCV bar. `ts` is the open time in epoch milliseconds, UTC. */
 export interface Candle {
@@ -30,6 +31,7 @@ export function fromTuple (symbol: string, interval: Interval, t: CandleTuple): 
  */
 export function candleDefect (c: Candle): string | undefined {
   if (!Number.isSafeInteger(c.ts) || c.ts < 0) return 'open time is not a non-negative integer'
+  if (c.ts > TIME_MAX_MS) return 'open time is after 9999-12-31, the end of the supported time range'
   if (!isAligned(c.interval, c.ts)) return `open time is not aligned to ${c.interval}`
   for (const key of ['open', 'high', 'low', 'close', 'volume'] as const) {
     const v = c[key]

@@ -1,5 +1,8 @@
 // Binance kline intervals and their calendar alignment. Every bucket boundary in the service
-// (roll-ups, live aggregation, catch-up paging) is computed here so there is one definition.
+// (roll-ups, live aggregation, catch-up paging) is computed here so there is one definition, exact
+// over the whole time range of src/domain/time.ts and a RangeError outside it (never NaN).
+import { civilFromDays, daysFromCivil } from './calendar.js'
+import { TIME_MAX_MS, TIME_MIN_MS, TIME_RANGE_TEXT, inTimeRange } from './time.js'
 
 export const INTERVALS = [
   '1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '1w', '1M'
@@ -54,24 +57,65 @@ function mod (a: number, n: number): number {
   return ((a % n) + n) % n
 }
 
-/** Open time of the bucket containing `ts`. */
-export function bucketStart (interval: Interval, ts: number): number {
-  if (interval === '1M') {
-    const d = new Date(ts)
-    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)
-  }
-  const len = FIXED_MS[interval]
-  const origin = interval === '1w' ? WEEK_ORIGIN_MS : 0
-  return ts - mod(ts - origin, len)
+function requireTime (ts: number): void {
+  if (!inTimeRange(ts)) throw new RangeError(`time ${ts} is outside the supported range ${TIME_RANGE_TEXT}`)
 }
 
-/** Open time of the bucket `n` buckets after the one opening at `start` (n may be negative). */
-export function addBuckets (interval: Interval, start: number, n: number): number {
-  if (interval === '1M') {
-    const d = new Date(start)
-    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, 1)
+/** Months since January 1970 of the month holding `ts` (any time within the range). */
+function monthIndex (ts: number): number {
+  const { year, month } = civilFromDays(Math.floor(ts / DAY_MS))
+  return (year - 1970) * 12 + month - 1
+}
+
+function monthStart (index: number): number {
+  const year = 1970 + Math.floor(index / 12)
+  return daysFromCivil(year, mod(index, 12) + 1, 1) * DAY_MS
+}
+
+function fixedStart (interval: Exclude<Interval, '1M'>, ts: number): number {
+  const origin = interval === '1w' ? WEEK_ORIGIN_MS : 0
+  return ts - mod(ts - origin, FIXED_MS[interval])
+}
+
+/**
+ * The bucket opens an interval has over the time range, as [first, end]: `first` opens the
+ * bucket holding TIME_MIN_MS (for 1w a Monday in 1969), `end` the one after the bucket holding
+ * TIME_MAX_MS, so "the next bucket" of the last one is still defined.
+ */
+export function bucketDomain (interval: Interval): { first: number, end: number } {
+  return DOMAINS[interval]
+}
+
+function computeDomain (interval: Interval): { first: number, end: number } {
+  if (interval === '1M') return { first: monthStart(monthIndex(TIME_MIN_MS)), end: monthStart(monthIndex(TIME_MAX_MS) + 1) }
+  return { first: fixedStart(interval, TIME_MIN_MS), end: fixedStart(interval, TIME_MAX_MS) + FIXED_MS[interval] }
+}
+
+const DOMAINS = Object.fromEntries(INTERVALS.map((iv) => [iv, computeDomain(iv)])) as Record<Interval, { first: number, end: number }>
+
+function requireBucketTime (interval: Interval, ts: number): void {
+  const d = DOMAINS[interval]
+  if (!(ts >= d.first && ts <= d.end)) {
+    throw new RangeError(`${interval} bucket time ${ts} is outside the supported range ${TIME_RANGE_TEXT}`)
   }
-  return start + n * FIXED_MS[interval]
+}
+
+/** Open time of the bucket containing `ts`; a RangeError when `ts` is outside the time range. */
+export function bucketStart (interval: Interval, ts: number): number {
+  requireTime(ts)
+  return interval === '1M' ? monthStart(monthIndex(ts)) : fixedStart(interval, ts)
+}
+
+/**
+ * Open time of the bucket `n` buckets after the one opening at `start` (n may be negative). Both
+ * `start` and the result must lie within bucketDomain, or it is a RangeError.
+ */
+export function addBuckets (interval: Interval, start: number, n: number): number {
+  requireBucketTime(interval, start)
+  if (!Number.isSafeInteger(n)) throw new RangeError(`bucket count ${n} is not a safe integer`)
+  const out = interval === '1M' ? monthStart(monthIndex(start) + n) : start + n * FIXED_MS[interval]
+  requireBucketTime(interval, out)
+  return out
 }
 
 /** Open time of the next bucket after the one containing `ts`. */
@@ -90,16 +134,15 @@ export function bucketCloseTime (interval: Interval, start: number): number {
   return addBuckets(interval, start, 1) - 1
 }
 
+/** Whether `ts` opens a bucket; false for any time outside the range. */
 export function isAligned (interval: Interval, ts: number): boolean {
-  return bucketStart(interval, ts) === ts
+  return inTimeRange(ts) && bucketStart(interval, ts) === ts
 }
 
 /** Number of whole buckets from `from` (inclusive) to `to` (exclusive), both bucket opens. */
 export function bucketsBetween (interval: Interval, from: number, to: number): number {
-  if (interval === '1M') {
-    const a = new Date(from)
-    const b = new Date(to)
-    return (b.getUTCFullYear() - a.getUTCFullYear()) * 12 + b.getUTCMonth() - a.getUTCMonth()
-  }
+  requireBucketTime(interval, from)
+  requireBucketTime(interval, to)
+  if (interval === '1M') return monthIndex(to) - monthIndex(from)
   return Math.floor((to - from) / FIXED_MS[interval])
 }

@@ -10,7 +10,7 @@ export const ErrorResponse = Type.Object({
 
 export const IntervalName = Type.String({ enum: [...INTERVALS], description: 'Binance interval label' })
 
-const epochDescription = 'Epoch time; values below 1e12 are seconds, others milliseconds'
+const epochDescription = 'Epoch seconds or milliseconds (digits; values below 1e12 are seconds), or an ISO-8601 date (2024-01-01, UTC midnight) or date-time (2024-01-01T12:00:00Z, 2024-01-01T14:00:00.500+02:00; no offset is UTC), within 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z'
 
 export const CandlesQuery = Type.Object({
   symbol: Type.Optional(Type.String({ maxLength: 40, description: 'Symbol, any case (aliases: pair, ticker)', examples: ['BTCUSDT'] })),
@@ -19,14 +19,14 @@ export const CandlesQuery = Type.Object({
   interval: Type.Optional(Type.String({ maxLength: 8, description: `Interval (aliases: resolution, tf): ${INTERVALS.join(' ')}`, examples: ['1m'] })),
   resolution: Type.Optional(Type.String({ maxLength: 8, description: 'Alias of interval; also accepts TradingView resolutions (1, 5, 60, 240, D, W, M)' })),
   tf: Type.Optional(Type.String({ maxLength: 8, description: 'Alias of interval' })),
-  from: Type.Optional(Type.Integer({ minimum: 0, description: `Inclusive lower bound on open time (aliases: fromTs, start, startTime). ${epochDescription}` })),
-  fromTs: Type.Optional(Type.Integer({ minimum: 0, description: 'Alias of from' })),
-  start: Type.Optional(Type.Integer({ minimum: 0, description: 'Alias of from' })),
-  startTime: Type.Optional(Type.Integer({ minimum: 0, description: 'Alias of from' })),
-  to: Type.Optional(Type.Integer({ minimum: 0, description: `Inclusive upper bound on open time (aliases: toTs, end, endTime). ${epochDescription}` })),
-  toTs: Type.Optional(Type.Integer({ minimum: 0, description: 'Alias of to' })),
-  end: Type.Optional(Type.Integer({ minimum: 0, description: 'Alias of to' })),
-  endTime: Type.Optional(Type.Integer({ minimum: 0, description: 'Alias of to' })),
+  from: Type.Optional(Type.String({ maxLength: 40, description: `Inclusive lower bound on open time (aliases: fromTs, start, startTime). ${epochDescription}`, examples: ['2024-01-01', '1704067200000'] })),
+  fromTs: Type.Optional(Type.String({ maxLength: 40, description: 'Alias of from' })),
+  start: Type.Optional(Type.String({ maxLength: 40, description: 'Alias of from' })),
+  startTime: Type.Optional(Type.String({ maxLength: 40, description: 'Alias of from' })),
+  to: Type.Optional(Type.String({ maxLength: 40, description: `Inclusive upper bound on open time (aliases: toTs, end, endTime). ${epochDescription}`, examples: ['2024-01-01T12:00:00Z', '1704110400000'] })),
+  toTs: Type.Optional(Type.String({ maxLength: 40, description: 'Alias of to' })),
+  end: Type.Optional(Type.String({ maxLength: 40, description: 'Alias of to' })),
+  endTime: Type.Optional(Type.String({ maxLength: 40, description: 'Alias of to' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, description: 'Number of candles (aliases: max, count); default HTTP_DEFAULT_LIMIT, larger values are clamped to HTTP_MAX_LIMIT' })),
   max: Type.Optional(Type.Integer({ minimum: 1, description: 'Alias of limit' })),
   count: Type.Optional(Type.Integer({ minimum: 1, description: 'Alias of limit' }))

@@ -2,7 +2,7 @@
 // route so the rules are testable on their own and shared by every entry point.
 import { INTERVALS, isInterval, type Interval } from '../domain/intervals.js'
 import { normalizeSymbol } from '../domain/symbols.js'
-import { toEpochMs } from '../domain/time.js'
+import { TIME_RANGE_TEXT, inTimeRange, parseTimestamp } from '../domain/time.js'
 import { parseBoolean } from '../domain/boolean-words.js'
 import type { CandleQuery } from '../store/candle-store.js'
 import { badRequest } from './api-error.js'
@@ -18,7 +18,7 @@ export const CANDLE_PARAM_ALIASES = {
 
 export type CandleParamName = keyof typeof CANDLE_PARAM_ALIASES
 
-/** Query values as the route schema leaves them: times and limits are already numbers. */
+/** Query values as the route schema leaves them: limits are already numbers, times still text. */
 export type RawCandleParams = Partial<Record<string, string | number | undefined>>
 
 export interface CandleLimits {
@@ -88,11 +88,12 @@ export function resolveCandleQuery (raw: RawCandleParams, limits: CandleLimits):
   const time = (name: 'from' | 'to'): number | undefined => {
     const p = pick(raw, name)
     if (p === undefined) return undefined
-    const n = Number(p.value)
-    if (!Number.isSafeInteger(n) || n < 0) {
-      throw badRequest('time_range_invalid', `${p.key} must be a non-negative integer epoch time in seconds or milliseconds (got "${p.value}")`)
+    const ms = parseTimestamp(String(p.value))
+    if (ms === undefined) {
+      throw badRequest('time_range_invalid', `${p.key} must be epoch seconds or milliseconds (digits only) or an ISO-8601 date or date-time such as 2024-01-01 or 2024-01-01T12:00:00Z (got "${p.value}")`)
     }
-    return toEpochMs(n)
+    if (!inTimeRange(ms)) throw badRequest('time_range_invalid', `${p.key} is outside the supported range ${TIME_RANGE_TEXT} (got "${p.value}")`)
+    return ms
   }
   const from = time('from')
   const to = time('to')

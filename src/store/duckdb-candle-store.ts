@@ -11,7 +11,7 @@ import type {
   CandleQuery, CandleStore, CsvLoadResult, IntervalRange, TimeRange, UpsertResult, WriteListener
 } from './candle-store.js'
 import { klineCsvRelation, type CsvFile } from './kline-csv-sql.js'
-import { planRead, readWindowed, type Direction } from './candle-windows.js'
+import { planRead, readWindowed, servableRange, type Direction } from './candle-windows.js'
 import { DATABASE_ALIAS, MEMORY_PATH, openDatabase, type DatabaseHandle } from './duckdb-database.js'
 import { applyMigrations, loadSymbolCatalog, stderrLog, upgradeLegacyFile } from './schema-setup.js'
 import { PreparedStatements } from './prepared-statements.js'
@@ -509,8 +509,8 @@ export class DuckDbCandleStore implements CandleStore {
     }
     const base = q.interval === BASE_INTERVAL ? undefined : this.storedRange(q.symbol, BASE_INTERVAL)
     if (base === undefined) return []
-    const rolled = { first: bucketStart(q.interval, base.first), last: bucketStart(q.interval, base.last) }
-    const plan = planRead(q.interval, rolled, q.from, q.to)
+    const rolled = servableRange(q.interval, base)
+    const plan = rolled === undefined ? undefined : planRead(q.interval, rolled, q.from, q.to)
     if (plan === undefined) return []
     const width = fixedIntervalMs(q.interval)
     const origin = q.interval === '1w' ? WEEK_ORIGIN_MS : 0
@@ -568,8 +568,9 @@ export class DuckDbCandleStore implements CandleStore {
       const native = stored.get(interval)
       if (native !== undefined) {
         out.push({ interval, first: native.first, last: native.last, native: true, count: counts.get(interval) ?? 0 })
-      } else if (base !== undefined) {
-        out.push({ interval, first: bucketStart(interval, base.first), last: bucketStart(interval, base.last), native: false })
+      } else {
+        const rolled = base === undefined ? undefined : servableRange(interval, base)
+        if (rolled !== undefined) out.push({ interval, ...rolled, native: false })
       }
     }
     return out

@@ -278,6 +278,8 @@ export class Market {
     const upper = Math.min(query.endTime ?? Number.POSITIVE_INFINITY, now)
     const out: Kline[] = []
     if (query.startTime !== undefined) {
+      // Nothing opens after now; checked first so a start past any calendar is just empty.
+      if (query.startTime > upper) return out
       let b = bucketStartAtOrAfter(interval, query.startTime)
       while (out.length < query.limit) {
         const m = this.nextMinute(symbol, b)
