@@ -21,7 +21,13 @@ const PARAM_CODES: Record<string, string> = {
   ticker: 'symbol_invalid',
   interval: 'interval_invalid',
   resolution: 'interval_invalid',
-  tf: 'interval_invalid'
+  tf: 'interval_invalid',
+  name: 'name_invalid',
+  period: 'period_invalid',
+  fast: 'period_invalid',
+  slow: 'period_invalid',
+  signal: 'period_invalid',
+  stddev: 'stddev_invalid'
 }
 
 const STATUS_CODES: Record<number, string> = {

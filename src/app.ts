@@ -17,6 +17,7 @@ import marketDataPlugin from '../plugins/market-data.js'
 import metricsPlugin from '../plugins/metrics.js'
 import storePlugin from '../plugins/store.js'
 import udfPlugin from '../plugins/udf.js'
+import indicatorsPlugin from '../plugins/indicators.js'
 import candlesRoutes from '../routes/candles.js'
 import healthRoutes from '../routes/health.js'
 import intervalsRoutes from '../routes/intervals.js'
@@ -27,6 +28,7 @@ import symbolsRoutes from '../routes/symbols.js'
 import versionRoutes from '../routes/version.js'
 import wsRoutes from '../routes/ws.js'
 import udfRoutes from '../routes/udf.js'
+import indicatorsRoutes from '../routes/indicators.js'
 import { parseTrustProxy, type Config } from './config.js'
 import { pinoOptions } from './log.js'
 import type { DuckDbCandleStore } from './store/duckdb-candle-store.js'
@@ -83,6 +85,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(liveHubPlugin)
   await app.register(maintenancePlugin)
   await app.register(udfPlugin)
+  await app.register(indicatorsPlugin)
 
   await app.register(healthRoutes)
   await app.register(versionRoutes)
@@ -92,6 +95,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(candlesRoutes)
   await app.register(wsRoutes)
   await app.register(udfRoutes)
+  await app.register(indicatorsRoutes)
   await app.register(metricsRoutes)
   await app.register(openapiRoutes)
   return app
