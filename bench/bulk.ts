@@ -8,7 +8,7 @@ import { readFileSync, rmSync } from 'node:fs'
 import { Knobs } from './lib/args.js'
 import { serviceEntry } from './lib/build.js'
 import { runBenchmark } from './lib/bench-main.js'
-import { STORES, removeTmpDb, tmpDbPath } from './lib/datasets.js'
+import { STORES, lastOpenTime, removeTmpDb, tmpDbPath } from './lib/datasets.js'
 import { log } from './lib/log.js'
 import { startNode } from './lib/processes.js'
 
@@ -62,7 +62,7 @@ runBenchmark('bulk', async () => {
       const db = tmpDbPath(`bulk-seed-${label}`)
       files.push(db)
       const r = await measured(`seed ${spec.name}`, entry, [
-        'seed', '--duckdb', db, '--symbols', spec.symbols.join(','), '--from', spec.from, '--to', spec.to, '--threads', threads, '--log-level', 'warn'
+        'seed', '--duckdb', db, '--symbols', spec.symbols.join(','), '--from', spec.from, '--to', lastOpenTime(spec), '--threads', threads, '--log-level', 'warn'
       ])
       const rows = Number(/seeded (\d+) candles/.exec(r.stdout.join('\n'))?.[1] ?? Number.NaN)
       if (!Number.isFinite(rows)) throw new Error(`no summary line from seed:\n${r.stdout.join('\n')}`)

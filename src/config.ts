@@ -66,6 +66,8 @@ const ALIASES: Record<string, SettingName> = {
 }
 
 const PROPERTIES = ConfigSchema.properties as unknown as Record<SettingName, TSchema & Record<string, unknown>>
+/** Each setting's schema (type, default, bounds, description), for the command line and its help. */
+export const SETTING_PROPERTIES: Readonly<Record<SettingName, TSchema & Record<string, unknown>>> = PROPERTIES
 export const SETTING_NAMES = Object.keys(PROPERTIES) as SettingName[]
 
 export class ConfigError extends Error {
@@ -179,85 +181,24 @@ export function parseRetention (text: string): Record<string, number> | undefine
   return out
 }
 
-/** Flag spelling to setting name: `--http.cors.enable`, `--http-cors-enable` → HTTP_CORS_ENABLE. */
-export function flagToKey (flag: string): string {
-  return flag.replace(/^--?/, '').replace(/[.-]/g, '_').toUpperCase()
-}
-
-export function keyToFlag (key: string): string {
-  return `--${key.toLowerCase().replace(/_/g, '-')}`
-}
-
-function settingFor (key: string): SettingName | undefined {
+export function settingFor (key: string): SettingName | undefined {
   if (key in PROPERTIES) return key as SettingName
   return ALIASES[key]
 }
 
-/** An option that belongs to a subcommand rather than to the service (e.g. backfill --from). */
-export interface CommandOption {
-  description: string
-  /** Shown in --help; the option is optional when absent. */
-  default?: string
-  boolean?: boolean
+/** The other names a setting is accepted under (environment and .env). */
+export function aliasesOf (name: SettingName): string[] {
+  return Object.entries(ALIASES).filter(([, n]) => n === name).map(([a]) => a)
 }
 
-export interface ParsedCommandLine {
-  /** Raw text of each service setting given as a flag, with the flag spelling used. */
+/** Service settings given as command-line flags: the raw text and the flag spelling used. */
+export interface FlagSettings {
   settings: Map<SettingName, { raw: string, flag: string }>
-  /** Subcommand options by upper-snake key. */
-  options: Map<string, string>
-  positionals: string[]
-  help: boolean
-  version: boolean
-}
-
-/**
- * Splits argv into settings, subcommand options and positionals. Accepts `--key value`,
- * `--key=value`, dotted and kebab spellings; a boolean written alone means true.
- */
-export function parseCommandLine (argv: readonly string[], commandOptions: Record<string, CommandOption> = {}): ParsedCommandLine {
-  const out: ParsedCommandLine = { settings: new Map(), options: new Map(), positionals: [], help: false, version: false }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!
-    if (arg === '-h' || arg === '--help') { out.help = true; continue }
-    if (arg === '-v' || arg === '--version') { out.version = true; continue }
-    if (!arg.startsWith('--') || arg === '--') {
-      if (arg !== '--') out.positionals.push(arg)
-      continue
-    }
-    const eq = arg.indexOf('=')
-    const flag = eq === -1 ? arg : arg.slice(0, eq)
-    const key = flagToKey(flag)
-    const setting = settingFor(key)
-    const option = setting === undefined ? commandOptions[key] : undefined
-    if (setting === undefined && option === undefined) {
-      throw new ConfigError(`unknown option ${flag} (run with --help to list every setting)`)
-    }
-    const isBool = setting !== undefined ? PROPERTIES[setting].type === 'boolean' : option?.boolean === true
-    let raw: string
-    if (eq !== -1) {
-      raw = arg.slice(eq + 1)
-    } else {
-      const next = argv[i + 1]
-      const nextIsValue = next !== undefined && !next.startsWith('--')
-      if (isBool) {
-        // `--live` alone is true; `--live 0` also works, but a positional after a boolean flag is not eaten.
-        if (nextIsValue && parseBoolean(next) !== undefined) { raw = next; i++ } else raw = 'true'
-      } else {
-        if (!nextIsValue) throw new ConfigError(`${flag} needs a value (e.g. ${flag}=...)`)
-        raw = next
-        i++
-      }
-    }
-    if (setting !== undefined) out.settings.set(setting, { raw, flag })
-    else out.options.set(key, raw)
-  }
-  return out
 }
 
 export interface LoadConfigOptions {
-  /** Flags already split by parseCommandLine. */
-  commandLine?: ParsedCommandLine
+  /** Flags already split by the command-line parser. */
+  commandLine?: FlagSettings
   env?: NodeJS.ProcessEnv
   /** The .env file to read when present; defaults to `.env` in the working directory. */
   dotenvPath?: string | false
@@ -330,40 +271,4 @@ export function loadConfig (opts: LoadConfigOptions = {}): Config {
 /** The configuration with every default, for tests and tools that build the app directly. */
 export function defaultConfig (overrides: Partial<Config> = {}): Config {
   return mergeConfig([{ ...overrides }])
-}
-
-function showDefault (name: SettingName): string {
-  const d = PROPERTIES[name].default
-  if (Array.isArray(d)) return d.join(',')
-  if (typeof d === 'boolean') return d ? '1' : '0'
-  return String(d)
-}
-
-/** `--help` text: every setting with its flag, env name, default and meaning. */
-export function helpText (usage: string, commandOptions: Record<string, CommandOption> = {}): string {
-  const rows: Array<[string, string, string]> = []
-  for (const [key, opt] of Object.entries(commandOptions)) {
-    rows.push([keyToFlag(key), opt.default ?? '', opt.description])
-  }
-  if (rows.length > 0) rows.push(['', '', ''])
-  for (const name of SETTING_NAMES) {
-    const aliases = Object.entries(ALIASES).filter(([, n]) => n === name).map(([a]) => a)
-    const env = [name, ...aliases].join(', ')
-    const values = Array.isArray(PROPERTIES[name].enum) ? ` (${(PROPERTIES[name].enum as string[]).join('|')})` : ''
-    rows.push([`${keyToFlag(name)}  (env ${env})`, showDefault(name), `${PROPERTIES[name].description as string}${values}`])
-  }
-  const w0 = Math.max(...rows.map((r) => r[0].length))
-  const w1 = Math.max(...rows.map((r) => r[1].length), 7)
-  const lines = rows.map(([a, b, c]) => a === '' ? '' : `  ${a.padEnd(w0)}  ${(b === '' ? '-' : b).padEnd(w1)}  ${c}`)
-  return [
-    usage,
-    '',
-    'Settings come from (later wins): defaults < .env file < environment < flags.',
-    'Flags take --key value or --key=value; --http.cors.enable and --http-cors-enable are the same setting.',
-    'Booleans accept 1/0, true/false, yes/no, on/off.',
-    '',
-    `  ${'flag (env)'.padEnd(w0)}  ${'default'.padEnd(w1)}  meaning`,
-    ...lines,
-    ''
-  ].join('\n')
 }

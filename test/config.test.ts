@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { ConfigError, SETTING_NAMES, loadConfig, parseCommandLine, parseRetention, parseTrustProxy } from '../src/config.js'
+import { parseCommandLine } from '../src/cli/argv.js'
+import { ConfigError, SETTING_NAMES, loadConfig, parseRetention, parseTrustProxy } from '../src/config.js'
 import { tempDir } from './helpers.js'
 
 const load = (argv: string[], env: Record<string, string> = {}, dotenvPath: string | false = false) =>
@@ -106,8 +107,8 @@ t.test('the CLI exits 2 with one line on stderr and never listens', async (t) =>
   }
 })
 
-t.test('--help lists every setting with its env name and default', async (t) => {
-  const r = cli(['--help'])
+t.test('serve --help lists every setting with its env name and default', async (t) => {
+  const r = cli(['serve', '--help'])
   t.equal(r.status, 0)
   for (const name of SETTING_NAMES) t.match(r.stdout, new RegExp(`\\(env ${name}[,)]`), name)
   t.match(r.stdout, /--http-default-limit\s+\(env HTTP_DEFAULT_LIMIT\)\s+600\s/)

@@ -36,7 +36,7 @@ t.test('probe_http.sh fails when shapes or statuses are wrong', async (t) => {
 
 t.test('tv-api seed writes the deterministic candles into a DuckDB file', async (t) => {
   const path = join(tempDir(t), 'seeded.duckdb')
-  const args = ['--import', 'tsx', 'src/server.ts', 'seed', '--duckdb', path, '--symbols', 'btcusdt,ETHUSDT', '--from', '2024-01-01', '--to', '2024-01-03']
+  const args = ['--import', 'tsx', 'src/server.ts', 'seed', '--duckdb', path, '--symbols', 'btcusdt,ETHUSDT', '--from', '2024-01-01', '--to', '2024-01-02']
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 })
   t.equal(r.status, 0, r.stderr)
   t.match(r.stdout, /seeded 5760 candles for BTCUSDT, ETHUSDT/)

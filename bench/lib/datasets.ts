@@ -54,6 +54,11 @@ function storeRange (spec: StoreSpec): { firstTs: number, lastTs: number, rows: 
   return { firstTs, lastTs: end - MINUTE, rows: spec.symbols.length * ((end - firstTs) / MINUTE) }
 }
 
+/** `tv-api seed --to` of a spec: the open time of its last minute (--to includes it). */
+export function lastOpenTime (spec: StoreSpec): string {
+  return new Date(storeRange(spec).lastTs).toISOString()
+}
+
 function removeDb (path: string): void {
   for (const p of [path, `${path}.wal`]) rmSync(p, { force: true })
 }
@@ -77,7 +82,7 @@ export async function ensureStore (name: StoreName, opts: { regenerate?: boolean
   log(`generating the ${spec.name} store (${spec.symbols.join(',')} ${spec.from}..${spec.to}, ${rows} rows) with tv-api seed; done once, then reused`)
   const started = performance.now()
   const r = await runToExit(`seed ${spec.name}`, SERVER_TS, [
-    'seed', '--duckdb', path, '--symbols', spec.symbols.join(','), '--from', spec.from, '--to', spec.to,
+    'seed', '--duckdb', path, '--symbols', spec.symbols.join(','), '--from', spec.from, '--to', lastOpenTime(spec),
     '--threads', '2', '--log-level', 'warn'
   ], 900_000)
   const seeded = Number(/seeded (\d+) candles/.exec(r.stdout.join('\n'))?.[1] ?? Number.NaN)

@@ -5,8 +5,8 @@ import { backfill } from '../ingest/backfill.js'
 import { storeOptions } from '../store/store-options.js'
 import { DuckDbCandleStore } from '../store/duckdb-candle-store.js'
 import { cliLog, formatDuration, progressReporter } from './cli-log.js'
-import { UsageError, type Command } from './command.js'
-import { parseIntervalList, parseSymbolList, parseTimeOption } from './options.js'
+import { STORE_SETTINGS, UsageError, type Command } from './command.js'
+import { parseEndOption, parseIntervalList, parseSymbolList, parseTimeOption } from './options.js'
 
 const DAY = 86_400_000
 
@@ -16,17 +16,16 @@ export const backfillCommand: Command = {
   options: {
     SYMBOLS: { description: 'Comma list of symbols', default: 'LIVE_SYMBOLS' },
     INTERVALS: { description: 'Comma list of intervals; 1m feeds every roll-up, others are stored as Binance serves them', default: '1m' },
-    FROM: { description: 'First open time: YYYY-MM-DD (UTC), ISO time or epoch s/ms', default: '30 days before --to' },
-    TO: { description: 'Last open time: now, YYYY-MM-DD (through the end of that day), ISO time or epoch', default: 'now' }
+    FROM: { description: 'First open time included: YYYY-MM-DD (UTC), ISO time or epoch s/ms', default: '30 days before --to' },
+    TO: { description: 'Last open time included: now, YYYY-MM-DD (through the end of that day), ISO time or epoch s/ms', default: 'now' }
   },
+  settings: [...STORE_SETTINGS, 'EXCHANGE', 'BINANCE_REST_URL', 'LIVE_SYMBOLS', 'LOG_LEVEL'],
   async run ({ config, options, positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
     const symbols = parseSymbolList(options.get('SYMBOLS') ?? config.LIVE_SYMBOLS.join(','), 'symbols')
     const intervals = parseIntervalList(options.get('INTERVALS') ?? '1m', 'intervals')
     const now = Number.MAX_SAFE_INTEGER // "now" is the exchange's time; backfill clamps to it
-    const toText = options.get('TO')
-    let to = parseTimeOption(toText, 'to', now, now)
-    if (toText !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(toText.trim())) to += DAY - 1
+    const to = parseEndOption(options.get('TO'), 'to', now, now)
     const fromText = options.get('FROM')
     if (config.STORAGE === 'memory') throw new UsageError('backfill with STORAGE=memory would be lost on exit; use --storage duck')
     const log = cliLog(config.LOG_LEVEL)

@@ -4,12 +4,13 @@ import { existsSync, readdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { storeOptions } from '../store/store-options.js'
 import { DuckDbCandleStore, restoreDatabase } from '../store/duckdb-candle-store.js'
-import { UsageError, type Command } from './command.js'
+import { STORE_SETTINGS, UsageError, type Command } from './command.js'
 
 export const backupCommand: Command = {
   summary: 'write a consistent copy of the database (schema + Parquet) to a directory',
   usage: 'tv-api backup --out DIR [--duckdb data/market.duckdb]\n\nThe database file is locked while the service runs: stop it first (or run backup where the file is not in use).',
   options: { OUT: { description: 'Directory to create (must not exist or be empty)' } },
+  settings: STORE_SETTINGS,
   async run ({ config, options, positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
     const out = options.get('OUT')
@@ -33,6 +34,7 @@ export const restoreCommand: Command = {
   summary: 'load a backup directory into a new database file',
   usage: 'tv-api restore --from DIR --duckdb NEW_FILE',
   options: { FROM: { description: 'A directory written by tv-api backup' } },
+  settings: STORE_SETTINGS,
   async run ({ config, options, positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
     const from = options.get('FROM')

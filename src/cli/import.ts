@@ -6,7 +6,7 @@ import { parseArchiveName } from '../ingest/archive/kline-csv.js'
 import { storeOptions } from '../store/store-options.js'
 import { DuckDbCandleStore } from '../store/duckdb-candle-store.js'
 import { cliLog, formatDuration } from './cli-log.js'
-import { UsageError, type Command } from './command.js'
+import { STORE_SETTINGS, UsageError, type Command } from './command.js'
 
 /** Files as given, and directories expanded to the archive files inside them, sorted. */
 function expand (paths: readonly string[]): string[] {
@@ -28,6 +28,8 @@ export const importCommand: Command = {
   summary: 'load Binance archive kline files (CSV or zip) into the store',
   usage: 'tv-api import FILE|DIR... [settings]\n\nFiles are named as on data.binance.vision, e.g. BTCUSDT-1m-2024-01.zip or ETHUSDT-1m-2025-03-07.csv;\nopen times in milliseconds (before 2025) and microseconds (from 2025) are both understood.',
   options: {},
+  settings: [...STORE_SETTINGS, 'LOG_LEVEL'],
+  positionals: true,
   async run ({ config, positionals }) {
     if (positionals.length === 0) throw new UsageError('import needs at least one file or directory')
     if (config.STORAGE === 'memory') throw new UsageError('import with STORAGE=memory would be lost on exit; use --storage duck')

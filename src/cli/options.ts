@@ -25,6 +25,18 @@ export function parseIntervalList (text: string, option: string): Interval[] {
   return parseList(text, option, `a Binance interval (${INTERVALS.join(' ')})`, (raw) => isInterval(raw) ? raw : undefined)
 }
 
+const DAY = 86_400_000
+
+/**
+ * `--to` of every command: the last open time included, as in the REST API; a date alone means
+ * through the end of that day (UTC), so `--from 2024-01-01 --to 2024-01-31` is all of January.
+ */
+export function parseEndOption (text: string | undefined, option: string, fallback: number, now: number): number {
+  if (text === undefined) return fallback
+  const ms = parseTimeOption(text, option, fallback, now)
+  return /^\d{4}-\d{2}-\d{2}$/.test(text.trim()) ? ms + DAY - 1 : ms
+}
+
 export function parseTimeOption (text: string | undefined, option: string, fallback: number, now: number): number {
   if (text === undefined) return fallback
   const ms = parseTimePoint(text, now)

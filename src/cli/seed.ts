@@ -6,8 +6,8 @@ import { minuteCandles } from '../exchange/simulator/price-model.js'
 import type { CandleStore } from '../store/candle-store.js'
 import { storeOptions } from '../store/store-options.js'
 import { DuckDbCandleStore } from '../store/duckdb-candle-store.js'
-import { UsageError, type Command } from './command.js'
-import { parseSymbolList, parseTimeOption } from './options.js'
+import { STORE_SETTINGS, UsageError, type Command } from './command.js'
+import { parseEndOption, parseSymbolList, parseTimeOption } from './options.js'
 
 const DAY = 86_400_000
 const CHUNK_MINUTES = 50_000
@@ -33,27 +33,31 @@ export async function seedStore (store: CandleStore, opts: SeedOptions): Promise
 
 export const seedCommand: Command = {
   summary: 'write deterministic synthetic 1m candles into the store',
-  usage: 'tv-api seed [--symbols BTCUSDT,ETHUSDT] [--from 2024-01-01] [--to 2024-01-11] [--seed 1] [settings]',
+  usage: 'tv-api seed [--symbols BTCUSDT,ETHUSDT] [--from 2024-01-01] [--to 2024-01-10] [--seed 1] [settings]',
   options: {
     SYMBOLS: { description: 'Comma list of symbols', default: 'BTCUSDT,ETHUSDT' },
-    FROM: { description: 'First open time (date, ISO time, epoch s/ms)', default: 'to - 10 days' },
-    TO: { description: 'End of the range, exclusive', default: 'now (whole minutes)' },
+    FROM: { description: 'First open time included: YYYY-MM-DD (UTC), ISO time or epoch s/ms', default: '10 days before --to' },
+    TO: { description: 'Last open time included: now, YYYY-MM-DD (through the end of that day), ISO time or epoch s/ms; at most the last closed minute', default: 'now' },
     SEED: { description: 'Price walk seed', default: '1' }
   },
-  async run ({ config, options }) {
-    const now = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS
+  settings: STORE_SETTINGS,
+  async run ({ config, options, positionals }) {
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
+    const now = Date.now()
+    // Only closed candles, as a backfill stores: the minute in progress is not seeded.
+    const lastClosed = Math.floor(now / MINUTE_MS) * MINUTE_MS - MINUTE_MS
     const symbols = parseSymbolList(options.get('SYMBOLS') ?? 'BTCUSDT,ETHUSDT', 'symbols')
-    const to = parseTimeOption(options.get('TO'), 'to', now, now)
-    const from = parseTimeOption(options.get('FROM'), 'from', to - 10 * DAY, now)
+    const last = Math.floor(Math.min(lastClosed, parseEndOption(options.get('TO'), 'to', lastClosed, now)) / MINUTE_MS) * MINUTE_MS
+    const from = parseTimeOption(options.get('FROM'), 'from', last + MINUTE_MS - 10 * DAY, now)
     const seedText = options.get('SEED') ?? '1'
     if (!/^\d+$/.test(seedText)) throw new UsageError(`invalid value "${seedText}" for --seed: must be a non-negative integer`)
-    if (from >= to) throw new UsageError(`--from (${isoUtc(from)}) must be before --to (${isoUtc(to)})`)
+    if (from > last) throw new UsageError(`--from (${isoUtc(from)}) is after --to (${isoUtc(last)})`)
     if (config.STORAGE === 'memory') throw new UsageError('seed with STORAGE=memory would be lost on exit; use --storage duck')
     const store = await DuckDbCandleStore.open(storeOptions(config))
     try {
       const started = Date.now()
-      const rows = await seedStore(store, { symbols, from, to, seed: Number(seedText) })
-      process.stdout.write(`seeded ${rows} candles for ${symbols.join(', ')} from ${isoUtc(from)} to ${isoUtc(to)} into ${store.path} in ${Date.now() - started} ms\n`)
+      const rows = await seedStore(store, { symbols, from, to: last + MINUTE_MS, seed: Number(seedText) })
+      process.stdout.write(`seeded ${rows} candles for ${symbols.join(', ')} from ${isoUtc(from)} through ${isoUtc(last)} into ${store.path} in ${Date.now() - started} ms\n`)
     } finally {
       await store.close()
     }

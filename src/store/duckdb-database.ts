@@ -4,9 +4,9 @@
 // The file is ATTACHed (rather than opened as the instance's main database) so its row groups can
 // be smaller than DuckDB's default of 122,880 rows: reads are ts windows that min/max pruning
 // narrows to whole row groups, and a 600-candle window then scans 16k rows instead of 120k.
-import { mkdirSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
+import { StorageError, prepareDatabasePath } from './database-folder.js'
 
 export const MEMORY_PATH = ':memory:'
 /** The catalog name every connection uses for the candle database. */
@@ -44,7 +44,7 @@ export async function openDatabase (path: string, opts: DatabaseOptions = {}): P
   let pending = open.get(key)
   if (pending === undefined) {
     pending = (async () => {
-      if (path !== MEMORY_PATH) mkdirSync(dirname(key), { recursive: true })
+      if (path !== MEMORY_PATH) prepareDatabasePath(key)
       const config: Record<string, string> = { threads: String(opts.threads ?? 1) }
       if (opts.memoryLimit !== undefined) config.memory_limit = opts.memoryLimit
       // Returns freed memory to the OS in the background instead of keeping it for reuse: RSS
@@ -59,7 +59,9 @@ export async function openDatabase (path: string, opts: DatabaseOptions = {}): P
       } catch (err) {
         con.closeSync()
         instance.closeSync()
-        throw err
+        // Locked by another process, not a DuckDB file, a newer storage version...: DuckDB's
+        // first line says which.
+        throw new StorageError(`cannot open the database ${key}: ${(err as Error).message.split('\n')[0]}`, key)
       }
       con.closeSync()
       return { instance, refs: 0 }
