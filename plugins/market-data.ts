@@ -11,6 +11,7 @@ declare module 'fastify' {
 export default fp(async (app) => {
   app.decorate('marketData', new MarketData(app.store, {
     limits: { defaultLimit: app.config.HTTP_DEFAULT_LIMIT, maxLimit: app.config.HTTP_MAX_LIMIT },
-    live: app.ingest
+    live: app.ingest,
+    cacheMaxBytes: app.config.LATEST_CACHE_MAX_BYTES
   }))
 }, { name: 'market-data', dependencies: ['config', 'store', 'ingest'] })

@@ -8,14 +8,13 @@ const stats: FastifyPluginAsyncTypebox = async (app) => {
     config: OPERATIONAL_ROUTE,
     schema: { tags: ['meta'], summary: 'Runtime metrics (seed shape)', response: { 200: StatsResponse } }
   }, async () => {
-    const cache = app.marketData.cache
     return {
       uptime_seconds: (Date.now() - app.startedAt) / 1000,
       threads: app.config.THREADS,
       backend_active: await app.store.ping().then(() => true, () => false),
       ...app.ingest.gauges(),
       routes: app.routeLatency.snapshot(),
-      cache: { entries: cache.size, hits: cache.hits, misses: cache.misses },
+      cache: app.marketData.cache.stats(),
       ws: app.liveHub.stats()
     }
   })

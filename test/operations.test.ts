@@ -36,6 +36,9 @@ t.test('/metrics is Prometheus text and moves with traffic and writes', async (t
   const before = await scrape()
   for (let i = 0; i < 3; i++) await app.inject('/api/v1/candles?symbol=BTCUSDT&interval=1m&limit=5')
   await app.inject('/api/v1/candles?symbol=BTCUSDT&interval=7m')
+  // Requests are observed in onResponse, which may run after inject() has resolved: wait for the
+  // fourth (the hook records the route timing and the histogram together).
+  await waitFor(() => app.routeLatency.snapshot()['GET /api/v1/candles']?.requests === 4, 5000, 'the four requests to be recorded')
   const after = await scrape()
   t.equal((after.get(key) ?? 0) - (before.get(key) ?? 0), 3, 'request count by route and status')
   t.equal(after.get('tvapi_http_request_duration_seconds_count{method="GET",route="/api/v1/candles",status_code="400"}'), 1)

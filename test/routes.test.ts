@@ -1,6 +1,7 @@
 import t from 'tap'
 import { INTERVALS } from '../src/domain/intervals.js'
 import { DAY, MIN, T0, json, seededStore, testApp } from './helpers.js'
+import { waitFor } from './ingest-helpers.js'
 
 t.test('health, readiness, version and stats', async (t) => {
   const store = await seededStore(t, ['BTCUSDT'], 1)
@@ -28,6 +29,11 @@ t.test('health, readiness, version and stats', async (t) => {
   await app.inject('/api/v1/candles?symbol=BTCUSDT&interval=1m&limit=10')
   await app.inject('/api/v1/candles?symbol=BTCUSDT&interval=1m&limit=10')
   await app.inject('/api/v1/symbols/BTCUSDT/intervals')
+  // Route timings are recorded once each response has finished (onResponse): wait for the last one.
+  await waitFor(() => {
+    const routes = app.routeLatency.snapshot()
+    return routes['GET /api/v1/candles']?.requests === 2 && routes['GET /api/v1/symbols/:symbol/intervals']?.requests === 1
+  }, 5000, 'the timings')
   const stats = json(await app.inject('/stats'))
   for (const key of ['uptime_seconds', 'threads', 'backend_active', 'reconnect_attempts_total', 'rest_catchup_candles_total', 'ws_state', 'last_msg_age_ms', 'routes']) {
     t.ok(key in stats, `stats has the seed's ${key}`)
@@ -38,7 +44,8 @@ t.test('health, readiness, version and stats', async (t) => {
   t.type(stats.routes['GET /api/v1/candles'].p95_ms, 'number')
   t.type(stats.routes['GET /api/v1/candles'].p99_ms, 'number')
   t.equal(stats.routes['GET /api/v1/symbols/:symbol/intervals'].requests, 1, 'parametric routes are keyed by pattern')
-  t.same(stats.cache, { entries: 1, hits: 1, misses: 1 })
+  t.match(stats.cache, { entries: 1, hits: 1, misses: 1, max_bytes: 33_554_432 })
+  t.ok(stats.cache.bytes > 10 * 6 * 8 && stats.cache.bytes < 4096, `the one body counts ${stats.cache.bytes as number} bytes`)
 })
 
 t.test('symbols and intervals', async (t) => {

@@ -131,7 +131,13 @@ export const StatsResponse = Type.Object({
   gap_repairs_total: Type.Number(),
   rejected_candles_total: Type.Number(),
   routes: Type.Record(Type.String(), RouteStatsSchema),
-  cache: Type.Object({ entries: Type.Number(), hits: Type.Number(), misses: Type.Number() }),
+  cache: Type.Object({
+    entries: Type.Number({ description: 'Latest-N candle bodies cached' }),
+    bytes: Type.Number({ description: 'Bytes they count against the budget' }),
+    max_bytes: Type.Number({ description: 'The budget (LATEST_CACHE_MAX_BYTES; 0: no cache)' }),
+    hits: Type.Number(),
+    misses: Type.Number()
+  }),
   ws: Type.Object({
     clients: Type.Number({ description: 'Connected /ws clients' }),
     subscriptions: Type.Number(),

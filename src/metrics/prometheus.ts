@@ -114,6 +114,9 @@ export class PrometheusMetrics {
 
     mirroredCounter(r, 'candle_cache_hits_total', 'Latest-N candle bodies served from the cache', () => sources.cache().hits)
     mirroredCounter(r, 'candle_cache_misses_total', 'Latest-N candle requests that read the store', () => sources.cache().misses)
+    mirroredGauge(r, 'candle_cache_entries', 'Latest-N candle bodies cached', () => sources.cache().size)
+    mirroredGauge(r, 'candle_cache_bytes', 'Bytes the cached latest-N bodies count against the budget', () => sources.cache().bytes)
+    mirroredGauge(r, 'candle_cache_max_bytes', 'Byte budget of the latest-N body cache (LATEST_CACHE_MAX_BYTES)', () => sources.cache().maxBytes)
   }
 
   /** Times every committed write batch of the store. */

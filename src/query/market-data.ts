@@ -39,7 +39,8 @@ export interface IntervalInfo {
 export interface MarketDataOptions {
   limits: CandleLimits
   live?: LiveSymbolSource
-  cacheEntries?: number
+  /** Byte budget of the latest-N body cache (0: no cache). */
+  cacheMaxBytes: number
 }
 
 const NO_LIVE: LiveSymbolSource = { liveSymbols: () => [] }
@@ -49,7 +50,7 @@ export class MarketData {
   private readonly live: LiveSymbolSource
 
   constructor (private readonly store: CandleStore, private readonly opts: MarketDataOptions) {
-    this.cache = new LatestBodyCache(opts.cacheEntries)
+    this.cache = new LatestBodyCache(opts.cacheMaxBytes)
     this.live = opts.live ?? NO_LIVE
     store.onWrite((symbols) => {
       for (const s of symbols) this.cache.invalidate(s)
