@@ -54,7 +54,7 @@ export async function getJson<T = Record<string, unknown>> (url: string): Promis
 }
 
 export interface StatsSnapshot {
-  cache: { entries: number, hits: number, misses: number }
+  cache: { entries: number, bytes: number, max_bytes: number, hits: number, misses: number }
   ws: Record<string, number>
   ws_state: number
   rest_catchup_candles_total: number
