@@ -39,8 +39,8 @@ export interface IntervalInfo {
 export interface MarketDataOptions {
   limits: CandleLimits
   live?: LiveSymbolSource
-  /** Byte budget of the latest-N body cache (0: no cache). */
-  cacheMaxBytes: number
+  /** Byte budget of the latest-N body cache (0: no cache); LATEST_CACHE_MAX_BYTES's 32 MiB by default. */
+  cacheMaxBytes?: number
 }
 
 const NO_LIVE: LiveSymbolSource = { liveSymbols: () => [] }
@@ -50,7 +50,7 @@ export class MarketData {
   private readonly live: LiveSymbolSource
 
   constructor (private readonly store: CandleStore, private readonly opts: MarketDataOptions) {
-    this.cache = new LatestBodyCache(opts.cacheMaxBytes)
+    this.cache = new LatestBodyCache(opts.cacheMaxBytes ?? 32 * 1024 * 1024)
     this.live = opts.live ?? NO_LIVE
     store.onWrite((symbols) => {
       for (const s of symbols) this.cache.invalidate(s)
