@@ -12,6 +12,7 @@ export default fp(async (app) => {
   app.decorate('marketData', new MarketData(app.store, {
     limits: { defaultLimit: app.config.HTTP_DEFAULT_LIMIT, maxLimit: app.config.HTTP_MAX_LIMIT },
     live: app.ingest,
-    cacheMaxBytes: app.config.LATEST_CACHE_MAX_BYTES
+    cacheMaxBytes: app.config.LATEST_CACHE_MAX_BYTES,
+    queryTimeoutMs: app.config.HTTP_QUERY_TIMEOUT_MS
   }))
-}, { name: 'market-data', dependencies: ['config', 'store', 'ingest'] })
+}, { name: 'market-data', dependencies: ['config', 'store', 'ingest', 'client-gone'] })

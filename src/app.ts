@@ -2,6 +2,7 @@
 // Plugins first (each decorates the instance with one concern), then one route plugin per resource.
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import clientGonePlugin from '../plugins/client-gone.js'
 import configPlugin from '../plugins/config.js'
 import corsPlugin from '../plugins/cors.js'
 import errorsPlugin from '../plugins/errors.js'
@@ -81,6 +82,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(storePlugin, { store: opts.store })
   await app.register(liveBusPlugin)
   await app.register(ingestPlugin, opts.ingest ?? {})
+  await app.register(clientGonePlugin)
   await app.register(marketDataPlugin)
   await app.register(liveHubPlugin)
   await app.register(maintenancePlugin)

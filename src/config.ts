@@ -38,6 +38,7 @@ export const ConfigSchema = Type.Object({
   HTTP_DEFAULT_LIMIT: Type.Integer({ minimum: 1, maximum: 100_000, default: 600, description: 'Candles returned when a request gives no limit' }),
   HTTP_MAX_LIMIT: Type.Integer({ minimum: 1, maximum: 100_000, default: 5000, description: 'Largest limit served; larger requests are clamped to it' }),
   LATEST_CACHE_MAX_BYTES: Type.Integer({ minimum: 0, maximum: 17_179_869_184, default: 33_554_432, description: 'Byte budget of the cache of latest-N candle bodies (least recently used dropped first; 0 turns the cache off)' }),
+  HTTP_QUERY_TIMEOUT_MS: ms('Longest a candle query may run; past it, or when the client disconnects, it is interrupted (503 query_timeout)', 30_000),
   TRUST_PROXY: Type.String({ default: 'false', description: 'Trust X-Forwarded-* from proxies: false, true, a hop count, or a comma list of proxy IPs/CIDRs (e.g. Cloudflare ranges)' }),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0, description: 'Requests per client IP per window (0 turns rate limiting off); health, readiness and metrics are exempt' }),
   RATE_LIMIT_WINDOW_MS: ms('Rate limit window', 60_000),

@@ -68,7 +68,7 @@ t.test('/openapi.json is a valid OpenAPI 3 document describing every route, para
   const params = candles.parameters.map((p: { name: string }) => p.name).sort()
   t.same(params, ['count', 'end', 'endTime', 'from', 'fromTs', 'interval', 'limit', 'max', 'pair', 'resolution', 'start', 'startTime', 'symbol', 'tf', 'ticker', 'to', 'toTs'].sort())
   t.ok(candles.parameters.every((p: { description?: string }) => typeof p.description === 'string' && p.description.length > 0), 'every parameter is described')
-  t.same(Object.keys(candles.responses).sort(), ['200', '400', '404'])
+  t.same(Object.keys(candles.responses).sort(), ['200', '400', '404', '503'])
   t.same(Object.keys(candles.responses['400'].content['application/json'].schema.properties), ['error', 'message'])
   t.ok(Object.values(doc.paths).every((p: any) => typeof p.get.summary === 'string' && p.get.tags.length > 0), 'every route has a summary and a tag')
   const docs = await app.inject('/docs/')

@@ -2,8 +2,9 @@
 // catalogue and per-symbol intervals.
 import { INTERVALS, type Interval } from '../domain/intervals.js'
 import { splitSymbol } from '../domain/symbols.js'
-import type { CandleStore } from '../store/candle-store.js'
-import { notFound } from './api-error.js'
+import type { CandleTuple } from '../domain/candle.js'
+import type { CandleQuery, CandleStore } from '../store/candle-store.js'
+import { ApiError, notFound } from './api-error.js'
 import { resolveCandleQuery, type CandleLimits, type RawCandleParams } from './candle-request.js'
 import { LatestBodyCache } from './latest-cache.js'
 
@@ -41,7 +42,11 @@ export interface MarketDataOptions {
   live?: LiveSymbolSource
   /** Byte budget of the latest-N body cache (0: no cache); LATEST_CACHE_MAX_BYTES's 32 MiB by default. */
   cacheMaxBytes?: number
+  /** Longest a candle read may take (HTTP_QUERY_TIMEOUT_MS); past it the query is interrupted. */
+  queryTimeoutMs?: number
 }
+
+const DEFAULT_QUERY_TIMEOUT_MS = 30_000
 
 const NO_LIVE: LiveSymbolSource = { liveSymbols: () => [] }
 
@@ -71,8 +76,12 @@ export class MarketData {
     }
   }
 
-  /** The JSON body (UTF-8) of a candles request: `{symbol, interval, data: [[ts,o,h,l,c,v],...]}`. */
-  async candlesBody (raw: RawCandleParams): Promise<Buffer> {
+  /**
+   * The JSON body (UTF-8) of a candles request: `{symbol, interval, data: [[ts,o,h,l,c,v],...]}`.
+   * `signal` aborts when nobody waits for the answer any more (the client left); the read also
+   * stops at the query timeout, answered as a 503 query_timeout.
+   */
+  async candlesBody (raw: RawCandleParams, signal?: AbortSignal): Promise<Buffer> {
     const q = resolveCandleQuery(raw, this.opts.limits)
     this.requireKnown(q.symbol)
     const latest = q.from === undefined && q.to === undefined
@@ -82,10 +91,23 @@ export class MarketData {
       if (hit !== undefined) return hit
     }
     const version = this.cache.version(q.symbol)
-    const data = await this.store.getCandles(q)
+    const data = await this.readCandles(q, signal)
     const body = Buffer.from(JSON.stringify({ symbol: q.symbol, interval: q.interval, data }))
     if (key !== undefined) this.cache.set(q.symbol, key, version, body)
     return body
+  }
+
+  private async readCandles (q: CandleQuery, signal: AbortSignal | undefined): Promise<CandleTuple[]> {
+    const timeoutMs = this.opts.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS
+    const deadline = AbortSignal.timeout(timeoutMs)
+    try {
+      return await this.store.getCandles(q, signal === undefined ? deadline : AbortSignal.any([deadline, signal]))
+    } catch (err) {
+      if (deadline.aborted && err === deadline.reason) {
+        throw new ApiError(503, 'query_timeout', `the candle query took longer than ${timeoutMs} ms (HTTP_QUERY_TIMEOUT_MS) and was stopped; ask for a narrower from/to or a smaller limit, or retry later`)
+      }
+      throw err
+    }
   }
 
   /** Every stored or live symbol, sorted; `q` filters by substring of symbol, base or quote. */

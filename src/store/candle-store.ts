@@ -63,8 +63,9 @@ export interface CandleStore {
   /**
    * Candles in ascending order. No bounds: the latest `limit`; `from` only: the first `limit` at or
    * after it; `to` only: the last `limit` at or before it; both: the first `limit` in the range.
+   * When `signal` aborts, the read stops (a running query is interrupted) and rejects with its reason.
    */
-  getCandles (query: CandleQuery): Promise<CandleTuple[]>
+  getCandles (query: CandleQuery, signal?: AbortSignal): Promise<CandleTuple[]>
   /**
    * The bar of `interval` opening at `start`, rolled up from the 1m candles stored so far, with
    * the newest minute it includes; undefined when none is stored yet. Live aggregation starts here.

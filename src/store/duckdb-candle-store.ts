@@ -16,6 +16,7 @@ import { DATABASE_ALIAS, MEMORY_PATH, openDatabase, type DatabaseHandle } from '
 import { applyMigrations, loadSymbolCatalog, stderrLog, upgradeLegacyFile } from './schema-setup.js'
 import { PreparedStatements } from './prepared-statements.js'
 import { SerialQueue } from './serial-queue.js'
+import { interruptible } from './query-interrupt.js'
 import { CheckpointBudget, MAX_TRANSACTION_ROWS, STAGE_TABLE, dropStage, resetStage, slices } from './bulk-writes.js'
 
 export interface DuckDbStoreOptions {
@@ -308,9 +309,13 @@ export class DuckDbCandleStore implements CandleStore {
     return best.queue.run(() => job(best))
   }
 
-  /** Rows of a read that runs on every request (a window or roll-up), through the reader's prepared statement. */
-  private readRows (sql: string, params: DuckDBValue[]): Promise<DuckDBValue[][]> {
-    return this.onReader(async (r) => (await (await r.statements.get(sql, params)).runAndReadAll()).getRows())
+  /**
+   * Rows of a read that runs on every request (a window or roll-up), through the reader's prepared
+   * statement; one whose `signal` aborted while it waited for the reader never runs, and one
+   * running when it aborts is interrupted.
+   */
+  private readRows (sql: string, params: DuckDBValue[], signal?: AbortSignal): Promise<DuckDBValue[][]> {
+    return this.onReader((r) => interruptible(r.con, signal, async () => (await (await r.statements.get(sql, params)).runAndReadAll()).getRows()))
   }
 
   /**
@@ -499,13 +504,13 @@ export class DuckDbCandleStore implements CandleStore {
     })
   }
 
-  async getCandles (q: CandleQuery): Promise<CandleTuple[]> {
+  async getCandles (q: CandleQuery, signal?: AbortSignal): Promise<CandleTuple[]> {
     const native = this.storedRange(q.symbol, q.interval)
     if (native !== undefined) {
       const plan = planRead(q.interval, native, q.from, q.to)
       if (plan === undefined) return []
       return await readWindowed(q.interval, plan, q.limit, (lo, hi, dir, limit) =>
-        this.readRows(NATIVE_SQL[dir], [q.symbol, q.interval, lo, hi, limit]) as Promise<CandleTuple[]>)
+        this.readRows(NATIVE_SQL[dir], [q.symbol, q.interval, lo, hi, limit], signal) as Promise<CandleTuple[]>)
     }
     const base = q.interval === BASE_INTERVAL ? undefined : this.storedRange(q.symbol, BASE_INTERVAL)
     if (base === undefined) return []
@@ -522,7 +527,7 @@ export class DuckDbCandleStore implements CandleStore {
       const params = width === undefined
         ? [q.symbol, source.base, lo, hiSource, limit]
         : [q.symbol, source.base, lo, hiSource, limit, origin, width]
-      return this.readRows(sql[dir], params) as Promise<CandleTuple[]>
+      return this.readRows(sql[dir], params, signal) as Promise<CandleTuple[]>
     })
   }
 
