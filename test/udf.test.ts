@@ -8,6 +8,7 @@ import { MarketData } from '../src/query/market-data.js'
 import { UdfFeed } from '../src/udf/udf-feed.js'
 import { UDF_RESOLUTIONS } from '../src/udf/resolutions.js'
 import { DAY, MIN, T0, json, seededStore, testApp } from './helpers.js'
+import { startHarness, waitFor } from './ingest-helpers.js'
 
 const S = (ms: number) => ms / 1000
 const H = 60 * MIN
@@ -228,6 +229,21 @@ t.test('SymbolInfo from the exchange\'s steps and the live state', async (t) => 
   t.match(doge, { pricescale: 100000, minmov: 5, volume_precision: 0, description: 'DOGE / USDT' }, 'a tick of 5 units of the last decimal')
   t.equal(doge.data_status, undefined, 'an inactive stream is not streaming')
   t.equal(feed.time(), 1_700_000_000, 'whole seconds')
+})
+
+t.test('SymbolInfo of a symbol ingested live from the simulator', async (t) => {
+  const h = await startHarness(t, { symbols: ['ETHUSDT'], lookbackMs: 60 * MIN })
+  h.ingestor.start()
+  await waitFor(() => h.messages.some((m) => m.type === 'resync_done'), 30_000, 'resync_done')
+  await waitFor(() => h.ingestor.liveSymbols()[0]?.active === true, 10_000, 'stream open')
+  const feed = new UdfFeed(h.store, new MarketData(h.store, { limits: { defaultLimit: 600, maxLimit: 5000 }, live: h.ingestor }), { maxBars: 5000 })
+  const model = symbolModel('ETHUSDT')
+  t.match(await feed.symbolInfo('ETHUSDT'), {
+    pricescale: 10 ** model.priceDecimals,
+    minmov: 1,
+    volume_precision: model.volumeDecimals,
+    data_status: 'streaming'
+  }, 'steps from the exchange info\'s PRICE_FILTER and LOT_SIZE, streaming while subscribed')
 })
 
 t.test('UDF answers a browser origin on the CORS list', async (t) => {
