@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ErrorResponse } from '../src/http/api-schemas.js'
 import { originPolicy } from '../src/http/origin-policy.js'
+import { handshakeProblem } from '../src/live/handshake.js'
 
 /**
  * GET /ws: the live feed (protocol in the README). The upgrade is refused before it happens when
@@ -16,9 +17,10 @@ const ws: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['live'],
       summary: 'Live candles over WebSocket',
-      description: 'Upgrade to a WebSocket (same port). Send {"event":"subscribe","symbol":"BTCUSDT","interval":"1m"} and receive {"type":"candle","symbol","interval","data":[ts,o,h,l,c,v],"final":bool}; the full protocol is in the README. Refused with 403 when CORS is on and the Origin is not allowed, 503 when WS_MAX_CLIENTS is reached, 429 when rate limited; 426 for a request without an upgrade.',
+      description: 'Upgrade to a WebSocket (same port). Send {"event":"subscribe","symbol":"BTCUSDT","interval":"1m"} and receive {"type":"candle","symbol","interval","data":[ts,o,h,l,c,v],"final":bool}; the full protocol is in the README. Refused with 403 when CORS is on and the Origin is not allowed, 503 when WS_MAX_CLIENTS is reached, 429 when rate limited; 400 for a malformed handshake (Upgrade other than websocket, bad Sec-WebSocket-Key or Sec-WebSocket-Version); 426 for a request without an upgrade.',
       response: {
         101: { description: 'Switching Protocols: the WebSocket is open', type: 'null' },
+        400: ErrorResponse,
         403: ErrorResponse,
         426: ErrorResponse,
         429: ErrorResponse,
@@ -36,10 +38,17 @@ const ws: FastifyPluginAsyncTypebox = async (app) => {
         return reply.code(503).header('retry-after', '30').send({ error: 'too_many_clients', message: 'the live feed is full; retry later' })
       }
     },
-    handler: async (_request, reply) => reply.code(426).header('upgrade', 'websocket').send({
-      error: 'upgrade_required',
-      message: '/ws is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket)'
-    }),
+    handler: async (request, reply) => {
+      // An Upgrade other than a complete WebSocket handshake never reaches the upgrade path.
+      const problem = request.headers.upgrade === undefined ? undefined : handshakeProblem(request.headers)
+      if (problem !== undefined) {
+        return reply.code(400).headers(problem.headers ?? {}).send({ error: 'websocket_handshake_invalid', message: problem.message })
+      }
+      return reply.code(426).header('upgrade', 'websocket').send({
+        error: 'upgrade_required',
+        message: '/ws is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket)'
+      })
+    },
     wsHandler: (socket, request) => {
       // @fastify/websocket keeps the upgrade's request, reply and logger reachable for the whole
       // life of the connection (through its socket error listener and the placeholder response

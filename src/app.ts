@@ -14,6 +14,7 @@ import underPressurePlugin from '../plugins/under-pressure.js'
 import ingestPlugin, { type IngestPluginOptions } from '../plugins/ingest.js'
 import liveBusPlugin from '../plugins/live-bus.js'
 import liveHubPlugin from '../plugins/live-hub.js'
+import wsHandshakePlugin from '../plugins/ws-handshake.js'
 import marketDataPlugin from '../plugins/market-data.js'
 import metricsPlugin from '../plugins/metrics.js'
 import storePlugin from '../plugins/store.js'
@@ -85,6 +86,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(clientGonePlugin)
   await app.register(marketDataPlugin)
   await app.register(liveHubPlugin)
+  await app.register(wsHandshakePlugin)
   await app.register(maintenancePlugin)
   await app.register(udfPlugin)
   await app.register(indicatorsPlugin)
