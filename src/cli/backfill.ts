@@ -5,7 +5,8 @@ import { backfill } from '../ingest/backfill.js'
 import { storeOptions } from '../store/store-options.js'
 import { DuckDbCandleStore } from '../store/duckdb-candle-store.js'
 import { cliLog, formatDuration, progressReporter } from './cli-log.js'
-import { STORE_SETTINGS, UsageError, type Command } from './command.js'
+import { EXIT, STORE_SETTINGS, UsageError, type Command } from './command.js'
+import { checkListed, exchangeFailure } from './exchange-errors.js'
 import { parseEndOption, parseIntervalList, parseSymbolList, parseTimeOption } from './options.js'
 
 const DAY = 86_400_000
@@ -30,8 +31,20 @@ export const backfillCommand: Command = {
     if (config.STORAGE === 'memory') throw new UsageError('backfill with STORAGE=memory would be lost on exit; use --storage duck')
     const log = cliLog(config.LOG_LEVEL)
     const store = await DuckDbCandleStore.open(storeOptions(config))
-    const connected = await connectExchange(config, log, { symbols })
+    // Only the symbols the exchange lists: the simulator answers others with -1121 as Binance does.
+    const connected = await connectExchange(config, log)
+    // Ctrl-C stops fetching; what was fetched is stored before the summary. A second one quits.
+    const stop = new AbortController()
+    const onSigint = () => {
+      if (stop.signal.aborted) process.exit(EXIT.INTERRUPTED)
+      stop.abort()
+      // Ends a request waiting out its retries; the pages in flight are no longer awaited.
+      void connected.exchange.close()
+      process.stderr.write('\nstopping: storing what was fetched (Ctrl-C again to quit at once)\n')
+    }
+    process.on('SIGINT', onSigint)
     try {
+      await checkListed(connected.exchange, symbols)
       const serverTime = await connected.exchange.serverTime()
       const end = Math.min(to, serverTime)
       const from = parseTimeOption(fromText, 'from', end - 30 * DAY, serverTime)
@@ -46,6 +59,7 @@ export const backfillCommand: Command = {
         from,
         to: end,
         log,
+        signal: stop.signal,
         onProgress: (p) => {
           const rate = p.done / Math.max(0.001, p.elapsedMs / 1000)
           const pct = p.total === 0 ? 100 : Math.min(100, (100 * p.done) / p.total)
@@ -57,9 +71,20 @@ export const backfillCommand: Command = {
         process.stdout.write(`  ${s.symbol} ${s.interval}: ${s.stored} stored from ${s.ranges} missing range(s)${s.rejected > 0 ? `, ${s.rejected} rejected` : ''}\n`)
       }
       const rate = Math.round(report.stored / Math.max(0.001, report.elapsedMs / 1000))
+      if (report.interrupted) {
+        process.stdout.write(`backfill interrupted: ${report.stored} candles stored in ${formatDuration(report.elapsedMs)}; run the same command again to resume where it stopped\n`)
+        return EXIT.INTERRUPTED
+      }
       process.stdout.write(`backfill done: ${report.stored} candles stored, ${report.rejected} rejected in ${formatDuration(report.elapsedMs)} (${rate} candles/s)\n`)
-      return 0
+      return EXIT.OK
+    } catch (err) {
+      if (stop.signal.aborted) {
+        process.stdout.write('backfill interrupted before any candle was fetched; run the same command again to start\n')
+        return EXIT.INTERRUPTED
+      }
+      throw exchangeFailure(err) ?? err
     } finally {
+      process.off('SIGINT', onSigint)
       await connected.close()
       await store.close()
     }

@@ -2,15 +2,22 @@
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { importArchives } from '../ingest/archive/archive-import.js'
-import { parseArchiveName } from '../ingest/archive/kline-csv.js'
 import { storeOptions } from '../store/store-options.js'
 import { DuckDbCandleStore } from '../store/duckdb-candle-store.js'
 import { cliLog, formatDuration } from './cli-log.js'
-import { STORE_SETTINGS, UsageError, type Command } from './command.js'
+import { CliError, EXIT, STORE_SETTINGS, UsageError, type Command } from './command.js'
 
-/** Files as given, and directories expanded to the archive files inside them, sorted. */
-function expand (paths: readonly string[]): string[] {
-  const out: string[] = []
+const ARCHIVE_EXT = /\.(csv|zip)$/i
+
+interface Expanded {
+  /** Files to import: as given, and every .csv/.zip inside a directory (a bad name is reported). */
+  files: string[]
+  /** Other files found in the directories, left alone but listed. */
+  ignored: string[]
+}
+
+function expand (paths: readonly string[]): Expanded {
+  const out: Expanded = { files: [], ignored: [] }
   for (const p of paths) {
     let isDir: boolean
     try {
@@ -18,8 +25,15 @@ function expand (paths: readonly string[]): string[] {
     } catch {
       throw new UsageError(`no such file or directory: ${p}`)
     }
-    if (!isDir) out.push(p)
-    else out.push(...readdirSync(p).filter((f) => parseArchiveName(f) !== undefined).sort().map((f) => join(p, f)))
+    if (!isDir) {
+      out.files.push(p)
+      continue
+    }
+    for (const entry of readdirSync(p, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (!entry.isFile()) continue
+      if (ARCHIVE_EXT.test(entry.name)) out.files.push(join(p, entry.name))
+      else out.ignored.push(join(p, entry.name))
+    }
   }
   return out
 }
@@ -33,8 +47,12 @@ export const importCommand: Command = {
   async run ({ config, positionals }) {
     if (positionals.length === 0) throw new UsageError('import needs at least one file or directory')
     if (config.STORAGE === 'memory') throw new UsageError('import with STORAGE=memory would be lost on exit; use --storage duck')
-    const files = expand(positionals)
-    if (files.length === 0) throw new UsageError('no archive files found (names like BTCUSDT-1m-2024-01.zip)')
+    const { files, ignored } = expand(positionals)
+    if (ignored.length > 0) {
+      const shown = ignored.slice(0, 5).join(', ')
+      process.stdout.write(`ignored ${ignored.length} file(s) that are not .csv or .zip: ${shown}${ignored.length > 5 ? ', ...' : ''}\n`)
+    }
+    if (files.length === 0) throw new UsageError('no archive files found (.csv or .zip named like BTCUSDT-1m-2024-01.zip)')
     const log = cliLog(config.LOG_LEVEL)
     const store = await DuckDbCandleStore.open(storeOptions(config))
     try {
@@ -49,7 +67,12 @@ export const importCommand: Command = {
       const rate = Math.round(report.stored / Math.max(0.001, report.elapsedMs / 1000))
       process.stdout.write(`import done: ${report.files.length} file(s), ${report.read} rows read, ${report.stored} stored, ${report.rejected} rejected in ${formatDuration(report.elapsedMs)} (${rate} rows/s)\n`)
       for (const [reason, n] of Object.entries(report.reasons)) process.stdout.write(`  rejected ${n}: ${reason}\n`)
-      return report.files.some((f) => f.error !== undefined) ? 1 : 0
+      // A file that stored nothing (all garbage, empty, misnamed) is a failure, not a success.
+      const failed = report.files.filter((f) => f.error !== undefined || f.stored === 0)
+      if (failed.length > 0) {
+        throw new CliError(`import incomplete: ${failed.length} of ${report.files.length} file(s) failed or stored no candle (${failed.slice(0, 3).map((f) => f.path).join(', ')}${failed.length > 3 ? ', ...' : ''})`, EXIT.IMPORT_INCOMPLETE)
+      }
+      return EXIT.OK
     } finally {
       await store.close()
     }

@@ -38,6 +38,8 @@ export interface BackfillOptions {
   onProgress?: (p: BackfillProgress) => void
   /** Series fetched in parallel (default 2). */
   concurrency?: number
+  /** Stops fetching when aborted; what was fetched is still stored, and the report says so. */
+  signal?: AbortSignal
 }
 
 export interface SeriesReport {
@@ -53,6 +55,17 @@ export interface BackfillReport {
   stored: number
   rejected: number
   elapsedMs: number
+  /** Bars the missing ranges could hold when the run started. */
+  missing: number
+  /** The signal stopped the run before every range was fetched. */
+  interrupted: boolean
+}
+
+/** Resolves with undefined as soon as `signal` aborts, so no caller waits on a slow request. */
+function untilAborted (signal: AbortSignal | undefined): Promise<undefined> {
+  if (signal === undefined) return new Promise(() => {})
+  if (signal.aborted) return Promise.resolve(undefined)
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true }))
 }
 
 /** The ranges of a series that are not stored yet; calendar months are simply re-read whole. */
@@ -81,7 +94,8 @@ export async function backfill (opts: BackfillOptions): Promise<BackfillReport> 
   }
   opts.log.info({ series: plan.length, missingBars: total }, 'backfill planned')
   let done = 0
-  const report: BackfillReport = { series: [], stored: 0, rejected: 0, elapsedMs: 0 }
+  const report: BackfillReport = { series: [], stored: 0, rejected: 0, elapsedMs: 0, missing: total, interrupted: false }
+  const aborted = untilAborted(opts.signal)
 
   const runSeries = async ({ symbol, interval, ranges }: typeof plan[number]): Promise<void> => {
     const series: SeriesReport = { symbol, interval, ranges: ranges.length, stored: 0, rejected: 0 }
@@ -97,10 +111,13 @@ export async function backfill (opts: BackfillOptions): Promise<BackfillReport> 
       writing.catch(() => {})
     }
     for (const range of ranges) {
+      if (opts.signal?.aborted === true) break
       let next: Promise<ExchangeKline[]> | undefined = opts.exchange.klines({ symbol, interval, startTime: range.first, endTime: range.last, limit: PAGE })
       while (next !== undefined) {
-        const page = await next
+        next.catch(() => {})
+        const page = await Promise.race([next, aborted])
         next = undefined
+        if (page === undefined) break
         if (page.length === PAGE) {
           const after = addBuckets(interval, page[page.length - 1]!.candle.ts, 1)
           if (after <= range.last) {
@@ -131,9 +148,10 @@ export async function backfill (opts: BackfillOptions): Promise<BackfillReport> 
 
   const queue = [...plan]
   const workers = Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await runSeries(item)
+    for (let item = queue.shift(); item !== undefined && opts.signal?.aborted !== true; item = queue.shift()) await runSeries(item)
   })
   await Promise.all(workers)
+  report.interrupted = opts.signal?.aborted === true
   report.series.sort((a, b) => a.symbol.localeCompare(b.symbol) || a.interval.localeCompare(b.interval))
   report.elapsedMs = Date.now() - started
   return report

@@ -100,7 +100,8 @@ export async function importArchives (paths: readonly string[], opts: ImportOpti
           await load([c])
         } catch (err) {
           c.file.error = (err as Error).message.split('\n')[0]
-          opts.log.error({ path: c.file.path, err: c.file.error }, 'import of a file failed')
+          // Reported once, by the caller, through the file's report.
+          opts.log.debug({ path: c.file.path, err: c.file.error }, 'import of a file failed')
         }
       }
     }
@@ -139,7 +140,7 @@ export async function importArchives (paths: readonly string[], opts: ImportOpti
         }
       } catch (err) {
         file.error = (err as Error).message.split('\n')[0]
-        opts.log.error({ path, err: file.error }, 'import of a file failed')
+        opts.log.debug({ path, err: file.error }, 'import of a file failed')
         finish(file)
         continue
       }
