@@ -1,7 +1,10 @@
 import websocket from '@fastify/websocket'
 import fp from 'fastify-plugin'
 import type { Interval } from '../src/domain/intervals.js'
-import { LiveHub } from '../src/live/hub.js'
+import { LiveHub, type HubOptions } from '../src/live/hub.js'
+
+/** Test hooks: the clock keepalive reads. */
+export type LiveHubPluginOptions = Pick<HubOptions, 'now'>
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -13,7 +16,7 @@ declare module 'fastify' {
  * The /ws hub over @fastify/websocket: fed by the live bus, it pushes candles to subscribers.
  * Shutdown closes every client with 1001 before the server stops.
  */
-export default fp(async (app) => {
+export default fp<LiveHubPluginOptions>(async (app, opts) => {
   const c = app.config
   const hub = new LiveHub({
     bus: app.liveBus,
@@ -28,7 +31,8 @@ export default fp(async (app) => {
     maxSubscriptions: c.WS_MAX_SUBSCRIPTIONS,
     maxSnapshot: c.HTTP_MAX_LIMIT,
     broadcastTopics: c.LIVE ? c.LIVE_SYMBOLS.flatMap((symbol) => c.LIVE_INTERVALS.map((interval) => ({ symbol, interval: interval as Interval }))) : [],
-    isKnownSymbol: (symbol) => app.marketData.isKnown(symbol)
+    isKnownSymbol: (symbol) => app.marketData.isKnown(symbol),
+    now: opts.now
   })
   app.decorate('liveHub', hub)
   await app.register(websocket, {

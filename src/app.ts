@@ -13,7 +13,7 @@ import swaggerPlugin from '../plugins/swagger.js'
 import underPressurePlugin from '../plugins/under-pressure.js'
 import ingestPlugin, { type IngestPluginOptions } from '../plugins/ingest.js'
 import liveBusPlugin from '../plugins/live-bus.js'
-import liveHubPlugin from '../plugins/live-hub.js'
+import liveHubPlugin, { type LiveHubPluginOptions } from '../plugins/live-hub.js'
 import wsHandshakePlugin from '../plugins/ws-handshake.js'
 import marketDataPlugin from '../plugins/market-data.js'
 import metricsPlugin from '../plugins/metrics.js'
@@ -42,6 +42,8 @@ export interface BuildOptions {
   store?: DuckDbCandleStore
   /** Exchange, simulator and threshold overrides for live ingestion (tests). */
   ingest?: IngestPluginOptions
+  /** Clock override for the /ws hub's keepalive (tests). */
+  hub?: LiveHubPluginOptions
 }
 
 export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
@@ -85,7 +87,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(ingestPlugin, opts.ingest ?? {})
   await app.register(clientGonePlugin)
   await app.register(marketDataPlugin)
-  await app.register(liveHubPlugin)
+  await app.register(liveHubPlugin, opts.hub ?? {})
   await app.register(wsHandshakePlugin)
   await app.register(maintenancePlugin)
   await app.register(udfPlugin)

@@ -22,11 +22,12 @@ export interface LiveService {
   base: string
 }
 
-export async function startLiveService (t: Teardown, config: Partial<Config> = {}, opts: { store?: DuckDbCandleStore, start?: number } = {}): Promise<LiveService> {
+export async function startLiveService (t: Teardown, config: Partial<Config> = {}, opts: { store?: DuckDbCandleStore, start?: number, hubNow?: () => number } = {}): Promise<LiveService> {
   const { sim, clock } = await startSim(t, {}, opts.start)
   const exchange = new BinanceExchange({ restUrl: sim.restUrl, wsUrl: sim.wsUrl, log: silentLog, ...FAST_EXCHANGE })
   const app = await testApp(t, { LIVE: true, LIVE_SYMBOLS: ['BTCUSDT', 'ETHUSDT'], LIVE_LOOKBACK: '2h', ...config }, {
     store: opts.store,
+    hub: { now: opts.hubNow },
     ingest: { exchange, ingestor: { retryMinMs: 20, retryMaxMs: 200 } }
   })
   await app.listen({ host: '127.0.0.1', port: 0 })

@@ -30,6 +30,8 @@ export interface HubOptions {
   broadcastTopics: ReadonlyArray<{ symbol: string, interval: Interval }>
   /** Whether a symbol can be subscribed to (stored or live). */
   isKnownSymbol: (symbol: string) => boolean
+  /** The clock keepalive reads (pong times and timeouts); Date.now unless a test drives it. */
+  now?: () => number
 }
 
 export interface HubStats {
@@ -69,8 +71,10 @@ export class LiveHub {
   private readonly pingTimer: NodeJS.Timeout
   private readonly stallTimer: NodeJS.Timeout
   private readonly budgets = new WeakMap<LiveClient, { tokens: number, at: number, overrun: number }>()
+  private readonly now: () => number
 
   constructor (private readonly opts: HubOptions) {
+    this.now = opts.now ?? Date.now
     this.feed = new LiveFeed({
       bus: opts.bus,
       store: opts.store,
@@ -107,8 +111,9 @@ export class LiveHub {
     this.broadcast.add(client)
     this.connections++
     this.budgets.set(client, { tokens: INBOUND_BURST, at: Date.now(), overrun: 0 })
+    client.lastPongAt = this.now()
     socket.on('message', (data: RawData, isBinary: boolean) => this.onFrame(client, data, isBinary))
-    socket.on('pong', () => { client.lastPongAt = Date.now() })
+    socket.on('pong', () => { client.lastPongAt = this.now() })
     socket.on('error', (err: Error & { code?: string }) => {
       // ws reports an oversized or malformed frame here (WS_ERR_*), then closes with 1009/1002 itself.
       if (err.code?.startsWith('WS_ERR_') === true) client.markClosing('limit')
@@ -237,7 +242,7 @@ export class LiveHub {
   }
 
   private keepAlive (): void {
-    const now = Date.now()
+    const now = this.now()
     for (const c of this.clients) {
       if (c.closing !== undefined) continue
       if (now - c.lastPongAt > this.opts.pongTimeoutMs) {
