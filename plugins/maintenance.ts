@@ -17,7 +17,7 @@ export default fp(async (app) => {
   const timers: NodeJS.Timeout[] = []
   let busy: Promise<unknown> = Promise.resolve()
   const run = (what: string, job: () => Promise<unknown>) => {
-    busy = busy.then(job).catch((err: unknown) => log.error({ err: (err as Error).message }, `${what} failed`))
+    busy = busy.then(job).catch((err: unknown) => log.error({ err }, `${what} failed`))
   }
   const checkpoint = () => run('checkpoint', () => app.store.checkpoint())
   const retain = () => run('retention', async () => {

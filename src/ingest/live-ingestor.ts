@@ -123,7 +123,7 @@ export class LiveIngestor implements IngestStatus {
   start (): void {
     this.unwatchReach ??= this.opts.exchange.watchReach?.(this.reach)
     this.startup ??= this.boot().catch((err: unknown) => {
-      this.log.error({ err: (err as Error).message }, 'live ingestion failed to start')
+      this.log.error({ err }, 'live ingestion failed to start')
     })
   }
 
@@ -160,7 +160,7 @@ export class LiveIngestor implements IngestStatus {
     } catch (err) {
       if (err instanceof ExchangeFatalError && err.status === 451) return this.fail(err)
       if (!(err instanceof ExchangeFatalError)) {
-        this.log.warn({ err: (err as Error).message }, 'exchange info unavailable; streaming the configured symbols unchecked')
+        this.log.warn({ err }, 'exchange info unavailable; streaming the configured symbols unchecked')
         return
       }
       // One unknown symbol fails the whole request; ask one by one to find it.
@@ -190,7 +190,7 @@ export class LiveIngestor implements IngestStatus {
 
   private fail (err: Error): void {
     this.fatal = err.message
-    this.log.fatal({ err: err.message }, 'live ingestion stopped: the exchange refuses this service')
+    this.log.fatal({ err }, 'live ingestion stopped: the exchange refuses this service')
     void this.stream?.stop()
   }
 
@@ -244,7 +244,7 @@ export class LiveIngestor implements IngestStatus {
 
   private enqueue (state: SymbolState, job: () => Promise<void>): void {
     state.chain = state.chain.then(job).catch((err: unknown) => {
-      this.log.error({ symbol: state.symbol, err: (err as Error).message }, 'failed to store live candles')
+      this.log.error({ symbol: state.symbol, err }, 'failed to store live candles')
     })
   }
 
@@ -260,7 +260,7 @@ export class LiveIngestor implements IngestStatus {
       } catch (err) {
         if (err instanceof ExchangeFatalError && err.status === 451) this.fail(err)
         state.holes.push(hole)
-        this.log.warn({ symbol: state.symbol, err: (err as Error).message }, 'hole repair failed; retrying with the next catch-up')
+        this.log.warn({ symbol: state.symbol, err }, 'hole repair failed; retrying with the next catch-up')
         this.scheduleRetry()
       } finally {
         this.publishTail(tail)
@@ -361,7 +361,7 @@ export class LiveIngestor implements IngestStatus {
       } catch (err) {
         failed = true
         if (err instanceof ExchangeFatalError && err.status === 451) this.fail(err)
-        else if (!this.stopped) this.log.warn({ err: (err as Error).message }, 'catch-up failed; retrying')
+        else if (!this.stopped) this.log.warn({ err }, 'catch-up failed; retrying')
       }
       for (const s of states) this.release(s)
       if (filled.length > 0 || !failed) this.opts.bus.publish({ type: 'resync_done', interval: '1m', symbols: filled })
@@ -429,7 +429,11 @@ export class LiveIngestor implements IngestStatus {
     for (const s of this.states.values()) {
       const held = [...s.held.values()]
       s.held.clear()
-      if (held.length > 0) await this.writer.write(held).catch(() => {})
+      if (held.length > 0) {
+        await this.writer.write(held).catch((err: unknown) => {
+          this.log.warn({ symbol: s.symbol, candles: held.length, err }, 'could not store the closed candles held at stop; the next catch-up fetches them again')
+        })
+      }
     }
     await Promise.allSettled([...this.states.values()].map((s) => s.chain))
     await this.writer.drain()

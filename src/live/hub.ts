@@ -117,7 +117,7 @@ export class LiveHub {
     socket.on('error', (err: Error & { code?: string }) => {
       // ws reports an oversized or malformed frame here (WS_ERR_*), then closes with 1009/1002 itself.
       if (err.code?.startsWith('WS_ERR_') === true) client.markClosing('limit')
-      this.opts.log.debug({ client: client.id, err: err.message, code: err.code }, 'client socket error')
+      this.opts.log.debug({ client: client.id, err, code: err.code }, 'client socket error')
     })
     socket.on('close', () => this.detach(client))
     client.send(WELCOME)
@@ -219,7 +219,7 @@ export class LiveHub {
     this.opts.store.getCandles({ symbol, interval, limit }).then(
       (data) => client.send(JSON.stringify({ type: 'snapshot', symbol, interval, data })),
       (err: unknown) => {
-        this.opts.log.error({ key, err: (err as Error).message }, 'snapshot read failed')
+        this.opts.log.error({ key, err }, 'snapshot read failed')
         this.replyError(client, 'snapshot_failed', 'the snapshot could not be read; live updates continue')
       }
     ).finally(() => {

@@ -110,7 +110,7 @@ export class LiveFeed {
         try {
           await t.aggregator!.onMinute(c, final)
         } catch (err) {
-          this.opts.log.error({ topic: t.key, err: (err as Error).message }, 'live aggregation failed')
+          this.opts.log.error({ topic: t.key, err }, 'live aggregation failed')
         }
       }
     })

@@ -3,7 +3,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { BIGINT, DOUBLE, DuckDBDataChunk, VARCHAR, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api'
 import type { Candle, CandleTuple } from '../domain/candle.js'
 import type { SymbolParts } from '../domain/symbols.js'
-import type { Log } from '../log.js'
+import { silentLog, type Log } from '../log.js'
 import {
   BASE_INTERVAL, INTERVALS, WEEK_ORIGIN_MS, addBuckets, bucketStart, bucketStartAtOrAfter, fixedIntervalMs, type Interval
 } from '../domain/intervals.js'
@@ -206,6 +206,7 @@ export class DuckDbCandleStore implements CandleStore {
   private catalog = new Map<string, SymbolParts>()
   /** e.g. "DuckDB v1.5.5". */
   engineVersion = 'DuckDB'
+  private log: Log = silentLog
 
   private constructor (
     private readonly db: DatabaseHandle,
@@ -232,6 +233,7 @@ export class DuckDbCandleStore implements CandleStore {
         readers.push({ con, queue: new SerialQueue(), statements: new PreparedStatements(con) })
       }
       const store = new DuckDbCandleStore(db, writer, readers)
+      store.log = log
       store.engineVersion = `DuckDB ${String((await writer.runAndReadAll('SELECT version()')).getRows()[0]![0])}`
       await store.loadIndex()
       store.catalog = await loadSymbolCatalog(writer)
@@ -719,7 +721,11 @@ export class DuckDbCandleStore implements CandleStore {
     // Let queued writes land before the connections go away.
     await this.writeQueue.run(async () => {
       this.closed = true
-      if (!this.path.startsWith(MEMORY_PATH)) await this.writer.run(`CHECKPOINT ${DATABASE_ALIAS}`).catch(() => {})
+      if (!this.path.startsWith(MEMORY_PATH)) {
+        await this.writer.run(`CHECKPOINT ${DATABASE_ALIAS}`).catch((err: unknown) => {
+          this.log.warn({ path: this.path, err }, 'the final checkpoint failed; the next start replays the write-ahead log, so nothing committed is lost')
+        })
+      }
     })
     await Promise.all(this.readers.map((r) => r.queue.run(async () => {
       r.statements.destroy()

@@ -1,0 +1,39 @@
+import { join } from 'node:path'
+import t from 'tap'
+import type { Log } from '../src/log.js'
+import { minuteCandles } from '../src/exchange/simulator/price-model.js'
+import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
+import { T0, tempDir } from './helpers.js'
+
+interface Line { level: string, obj: Record<string, unknown>, msg?: string }
+
+function memoryLog (lines: Line[]): Log {
+  const log = { child: () => log } as unknown as Log & Record<string, unknown>
+  for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const) {
+    log[level] = (obj: unknown, msg?: string) => { lines.push({ level, obj: obj as Record<string, unknown>, msg }) }
+  }
+  return log
+}
+
+t.test('a final checkpoint that fails at close is logged as a warning with its error', async (t) => {
+  const path = join(tempDir(t), 'market.duckdb')
+  const lines: Line[] = []
+  const store = await DuckDbCandleStore.open({ path, log: memoryLog(lines) })
+  await store.upsertBatch(minuteCandles('BTCUSDT', T0, T0 + 10 * 60_000))
+  // The checkpoint is made to fail as a full disk would.
+  const writer = (store as unknown as { writer: { run: (sql: string) => Promise<unknown> } }).writer
+  const run = writer.run.bind(writer)
+  writer.run = async (sql: string) => {
+    if (sql.startsWith('CHECKPOINT')) throw new Error('IO Error: could not write the checkpoint: No space left on device')
+    return await run(sql)
+  }
+  await store.close()
+  const warning = lines.find((l) => l.level === 'warn' && /final checkpoint failed/.test(l.msg ?? ''))
+  t.ok(warning !== undefined, 'a warning names the failed checkpoint')
+  t.ok(warning?.obj.err instanceof Error, 'with the error itself (message and stack), not only its text')
+  t.match(String((warning?.obj.err as Error | undefined)?.stack), /No space left on device/)
+
+  const reopened = await DuckDbCandleStore.open({ path, log: memoryLog([]) })
+  t.teardown(() => reopened.close())
+  t.equal((await reopened.getCandles({ symbol: 'BTCUSDT', interval: '1m', limit: 100 })).length, 10, 'nothing committed was lost')
+})
