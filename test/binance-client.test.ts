@@ -58,21 +58,31 @@ t.test('REST: 5xx and timeouts are retried with capped back-off, then reported',
 
 t.test('REST: 429 pauses every call for Retry-After; high weight pauses until the next minute', async (t) => {
   const { sim } = await startSim(t, { weightLimitPerMinute: 100 })
-  const rest = new BinanceRestClient(sim.restUrl, silentLog, { ...fast, weightLimit: 100 })
+  // The pause runs on a clock the test holds: sleeps are recorded and end when the test says.
+  let now = 1_000_000
+  const sleeps: Array<{ ms: number, end: () => void }> = []
+  const timers = { now: () => now, sleep: async (ms: number) => await new Promise<void>((resolve) => { sleeps.push({ ms, end: resolve }) }) }
+  const rest = new BinanceRestClient(sim.restUrl, silentLog, { ...fast, weightLimit: 100 }, undefined, timers)
   t.teardown(() => rest.close())
   sim.faults.restFailures({ status: 429, count: 1, retryAfterSec: 1 })
   const a = rest.serverTime()
-  await waitFor(() => sim.requests.some((r) => r.status === 429), 2000, 'the 429')
+  await waitFor(() => sleeps.length === 1, 5000, 'the pause after the 429')
   const b = rest.serverTime()
+  await waitFor(() => sleeps.length === 2, 5000, 'the call made during the pause to wait too')
+  t.same(sleeps.map((s) => s.ms), [1000, 1000], 'both wait out Retry-After (1 s)')
+  t.equal(sim.requests.filter((r) => r.status !== 429).length, 0, 'nothing is sent during the pause')
+  now += 1000
+  for (const s of sleeps) s.end()
   await Promise.all([a, b])
-  const limitedAt = sim.requests.find((r) => r.status === 429)!.at
-  const after = sim.requests.filter((r) => r.at > limitedAt)
-  t.equal(after.length, 2, 'the retry and the later call')
-  t.ok(after.every((r) => r.at - limitedAt >= 1000), 'both waited out Retry-After, including the call made during the pause')
-  for (let i = 0; i < 40 && rest.pausedUntil < Date.now(); i++) await rest.klines('BTCUSDT', '1m', { limit: 1 })
-  t.ok(rest.usedWeight >= 80, `weight ${rest.usedWeight} reached 80% of the limit`)
-  t.ok(rest.pausedUntil > Date.now(), 'calls now wait for the next weight window')
-  t.ok(rest.pausedUntil <= Math.ceil(Date.now() / 60_000) * 60_000 + 1000)
+  const limitedAt = sim.requests.findIndex((r) => r.status === 429)
+  t.equal(sim.requests.slice(limitedAt + 1).length, 2, 'then the retry and the later call')
+
+  const weighed = new BinanceRestClient(sim.restUrl, silentLog, { ...fast, weightLimit: 100 })
+  t.teardown(() => weighed.close())
+  for (let i = 0; i < 40 && weighed.pausedUntil < Date.now(); i++) await weighed.klines('BTCUSDT', '1m', { limit: 1 })
+  t.ok(weighed.usedWeight >= 80, `weight ${weighed.usedWeight} reached 80% of the limit`)
+  t.ok(weighed.pausedUntil > Date.now(), 'calls now wait for the next weight window')
+  t.ok(weighed.pausedUntil <= Math.ceil(Date.now() / 60_000) * 60_000 + 1000)
 })
 
 t.test('stream: one connection for every stream; reconnects restore them all', async (t) => {

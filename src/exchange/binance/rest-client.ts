@@ -9,6 +9,17 @@ import type { Log } from '../../log.js'
 import { ExchangeFatalError, ExchangeUnavailableError, type ExchangeKline, type ReachListener, type SymbolMeta } from '../exchange.js'
 import { WireError, parseKlineRows } from './wire.js'
 
+/** The clock and sleep the pauses run on; real ones unless a test drives them. */
+export interface RestTimers {
+  now: () => number
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>
+}
+
+const REAL_TIMERS: RestTimers = {
+  now: Date.now,
+  sleep: async (ms, signal) => { await sleep(ms, undefined, { signal }) }
+}
+
 export interface RestPolicy {
   timeoutMs: number
   /** Attempts for 5xx and network failures before giving up. */
@@ -101,7 +112,13 @@ export class BinanceRestClient {
   requests = 0
   readonly host: string
 
-  constructor (readonly baseUrl: string, private readonly log: Log, policy: Partial<RestPolicy> = {}, private readonly reach?: ReachListener) {
+  constructor (
+    readonly baseUrl: string,
+    private readonly log: Log,
+    policy: Partial<RestPolicy> = {},
+    private readonly reach?: ReachListener,
+    private readonly timers: RestTimers = REAL_TIMERS
+  ) {
     this.policy = { ...DEFAULT_REST_POLICY, ...policy }
     this.host = urlHost(baseUrl)
     this.spot = new Spot('', '', { baseURL: baseUrl, timeout: this.policy.timeoutMs, logger: connectorLogger(log) })
@@ -114,7 +131,7 @@ export class BinanceRestClient {
   private async wait (ms: number): Promise<void> {
     if (ms <= 0) return
     try {
-      await sleep(ms, undefined, { signal: this.abort.signal })
+      await this.timers.sleep(ms, this.abort.signal)
     } catch {
       throw new ExchangeUnavailableError('the exchange client was closed')
     }
@@ -131,9 +148,9 @@ export class BinanceRestClient {
     this.usedWeight = used
     if (used >= this.policy.weightLimit * this.policy.weightHighWater) {
       // Binance's weight window is the wall-clock minute; wait for the next one.
-      const nextMinute = Math.ceil((Date.now() + 1) / 60_000) * 60_000 + 500
+      const nextMinute = Math.ceil((this.timers.now() + 1) / 60_000) * 60_000 + 500
       this.pausedUntil = Math.max(this.pausedUntil, nextMinute)
-      this.log.warn({ usedWeight: used, limit: this.policy.weightLimit, resumeInMs: nextMinute - Date.now() }, 'Binance request weight is high; pausing until the next minute')
+      this.log.warn({ usedWeight: used, limit: this.policy.weightLimit, resumeInMs: nextMinute - this.timers.now() }, 'Binance request weight is high; pausing until the next minute')
     }
   }
 
@@ -142,7 +159,7 @@ export class BinanceRestClient {
     let attempt = 0
     let rateLimitWaits = 0
     for (;;) {
-      await this.wait(this.pausedUntil - Date.now())
+      await this.wait(this.pausedUntil - this.timers.now())
       if (this.abort.signal.aborted) throw new ExchangeUnavailableError('the exchange client was closed')
       attempt++
       this.requests++
@@ -171,7 +188,7 @@ export class BinanceRestClient {
         if (++rateLimitWaits > this.policy.maxRateLimitWaits) throw new ExchangeUnavailableError(`${what}: still rate limited after ${rateLimitWaits - 1} waits`)
         const told = retryAfterMs(failure.response?.headers)
         const pause = told ?? (status === 418 ? this.policy.banPauseMs : this.policy.rateLimitPauseMs)
-        this.pausedUntil = Math.max(this.pausedUntil, Date.now() + pause)
+        this.pausedUntil = Math.max(this.pausedUntil, this.timers.now() + pause)
         const log = status === 418 ? this.log.error.bind(this.log) : this.log.warn.bind(this.log)
         log({ what, status, retryAfterMs: pause }, status === 418 ? 'Binance banned this IP for exceeding rate limits; waiting for the ban to end' : 'Binance rate limit hit; waiting Retry-After')
         attempt--
