@@ -21,6 +21,7 @@ import storePlugin from '../plugins/store.js'
 import udfPlugin from '../plugins/udf.js'
 import indicatorsPlugin from '../plugins/indicators.js'
 import candlesRoutes from '../routes/candles.js'
+import exportRoute from '../routes/export.js'
 import healthRoutes from '../routes/health.js'
 import intervalsRoutes from '../routes/intervals.js'
 import metricsRoutes from '../routes/metrics.js'
@@ -99,6 +100,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(symbolsRoutes)
   await app.register(intervalsRoutes)
   await app.register(candlesRoutes)
+  await app.register(exportRoute)
   await app.register(wsRoutes)
   await app.register(udfRoutes)
   await app.register(indicatorsRoutes)

@@ -42,6 +42,8 @@ export const ConfigSchema = Type.Object({
   TRUST_PROXY: Type.String({ default: 'false', description: 'Trust X-Forwarded-* from proxies: false, true, a hop count, or a comma list of proxy IPs/CIDRs (e.g. Cloudflare ranges)' }),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0, description: 'Requests per client IP per window (0 turns rate limiting off); health, readiness and metrics are exempt' }),
   RATE_LIMIT_WINDOW_MS: ms('Rate limit window', 60_000),
+  EXPORT_CANDLES_PER_REQUEST: Type.Integer({ minimum: 1, maximum: 100_000_000, default: 10_000, description: 'An export counts as one request against RATE_LIMIT_MAX per this many candles it holds' }),
+  EXPORT_MAX_CONCURRENT: Type.Integer({ minimum: 1, maximum: 1000, default: 2, description: 'Most exports streaming at once across the service (one per client); more get 503 with Retry-After' }),
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000, description: 'Answer 503 (Retry-After) while the event loop lags more than this (0 turns overload protection off)' }),
   CHECKPOINT_INTERVAL_MS: Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 600_000, description: 'DuckDB CHECKPOINT period (0: only DuckDB\'s own)' }),
   RETENTION_DAYS: Type.String({ default: '', description: 'Delete candles older than this many days: one number for every interval, or per interval like 1m=90,1h=730 (empty keeps everything)' }),

@@ -4,6 +4,7 @@
 import { backfillCommand } from './cli/backfill.js'
 import { backupCommand, restoreCommand } from './cli/backup.js'
 import type { Command } from './cli/command.js'
+import { exportCommand } from './cli/export.js'
 import { importCommand } from './cli/import.js'
 import { runCli } from './cli/run.js'
 import { seedCommand } from './cli/seed.js'
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   backfill: backfillCommand,
   import: importCommand,
+  export: exportCommand,
   seed: seedCommand,
   backup: backupCommand,
   restore: restoreCommand,

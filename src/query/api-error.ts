@@ -3,7 +3,7 @@ export class ApiError extends Error {
   override name = 'ApiError'
 
   constructor (
-    readonly status: 400 | 404 | 405 | 409 | 429 | 503,
+    readonly status: 400 | 404 | 405 | 409 | 429 | 501 | 503,
     readonly code: string,
     message: string
   ) {

@@ -14,6 +14,14 @@ export interface CandleQuery {
   limit: number
 }
 
+/** A whole range of one series; bounds are inclusive open times (ms), absent meaning unbounded. */
+export interface CandleRange {
+  symbol: string
+  interval: Interval
+  from?: number
+  to?: number
+}
+
 export interface TimeRange {
   /** Open time of the first and last stored (or rolled-up) candle. */
   first: number
@@ -66,6 +74,25 @@ export interface CandleStore {
    * When `signal` aborts, the read stops (a running query is interrupted) and rejects with its reason.
    */
   getCandles (query: CandleQuery, signal?: AbortSignal): Promise<CandleTuple[]>
+  /**
+   * Open times of the first and last bar the stored data spans within a range (native, or rolled
+   * up from 1m as getCandles serves it), from memory; undefined when the range holds no bar.
+   */
+  servedSpan (range: CandleRange): TimeRange | undefined
+  /**
+   * Every bar of a range, ascending, as getCandles serves them, in pages of at most `pageRows`.
+   * Each page is one short read, so other requests run between pages and a consumer that stops
+   * pulling holds nothing but the page in hand. Bars written after the read started and newer
+   * than the span it started with are not included.
+   */
+  streamCandles (range: CandleRange, pageRows?: number): AsyncGenerator<CandleTuple[], void, undefined>
+  /**
+   * Writes the bars of a range to a Parquet file at `path` (columns open_time, open, high, low,
+   * close, volume, close_time; times in epoch ms), ascending; resolves to the rows written. An
+   * abort stops the write (the caller removes the partial file). Optional: an engine without a
+   * Parquet writer leaves it out and the API answers 501.
+   */
+  writeParquet? (range: CandleRange, path: string, signal?: AbortSignal): Promise<number>
   /**
    * The bar of `interval` opening at `start`, rolled up from the 1m candles stored so far, with
    * the newest minute it includes; undefined when none is stored yet. Live aggregation starts here.

@@ -8,7 +8,7 @@ import {
   BASE_INTERVAL, INTERVALS, WEEK_ORIGIN_MS, addBuckets, bucketStart, bucketStartAtOrAfter, fixedIntervalMs, type Interval
 } from '../domain/intervals.js'
 import type {
-  CandleQuery, CandleStore, CsvLoadResult, IntervalRange, TimeRange, UpsertResult, WriteListener
+  CandleQuery, CandleRange, CandleStore, CsvLoadResult, IntervalRange, TimeRange, UpsertResult, WriteListener
 } from './candle-store.js'
 import { klineCsvRelation, type CsvFile } from './kline-csv-sql.js'
 import { planRead, readWindowed, servableRange, type Direction } from './candle-windows.js'
@@ -110,6 +110,18 @@ const nativeSql = (dir: Direction) => `
   ORDER BY ts ${dir === 'asc' ? 'ASC' : 'DESC'}
   LIMIT $5`
 const NATIVE_SQL = { asc: nativeSql('asc'), desc: nativeSql('desc') }
+
+/** Bars per page of streamCandles: a few hundred kB of rows, one short read each. */
+const STREAM_PAGE_ROWS = 8192
+
+interface ReadSource {
+  /** Open times of the first and last bar the series can serve. */
+  range: TimeRange
+  /** The page read in each direction; LIMIT takes null for no limit. */
+  sql: Record<Direction, string>
+  /** Bound values of `sql` for bars opening in [lo, hi]. */
+  params: (lo: number, hi: number, limit: number | null) => DuckDBValue[]
+}
 
 /** Where a rolled-up interval is aggregated from: 1m candles, or the hourly roll-ups for 1h and up. */
 interface RollupSource {
@@ -506,31 +518,93 @@ export class DuckDbCandleStore implements CandleStore {
     })
   }
 
-  async getCandles (q: CandleQuery, signal?: AbortSignal): Promise<CandleTuple[]> {
-    const native = this.storedRange(q.symbol, q.interval)
+  /** Where the bars of a series are read from: stored natively, or rolled up from 1m (or its hours). */
+  private readSource (symbol: string, interval: Interval): ReadSource | undefined {
+    const native = this.storedRange(symbol, interval)
     if (native !== undefined) {
-      const plan = planRead(q.interval, native, q.from, q.to)
-      if (plan === undefined) return []
-      return await readWindowed(q.interval, plan, q.limit, (lo, hi, dir, limit) =>
-        this.readRows(NATIVE_SQL[dir], [q.symbol, q.interval, lo, hi, limit], signal) as Promise<CandleTuple[]>)
+      return { range: native, sql: NATIVE_SQL, params: (lo, hi, limit) => [symbol, interval, lo, hi, limit] }
     }
-    const base = q.interval === BASE_INTERVAL ? undefined : this.storedRange(q.symbol, BASE_INTERVAL)
-    if (base === undefined) return []
-    const rolled = servableRange(q.interval, base)
-    const plan = rolled === undefined ? undefined : planRead(q.interval, rolled, q.from, q.to)
+    const base = interval === BASE_INTERVAL ? undefined : this.storedRange(symbol, BASE_INTERVAL)
+    const range = base === undefined ? undefined : servableRange(interval, base)
+    if (range === undefined) return undefined
+    const width = fixedIntervalMs(interval)
+    const origin = interval === '1w' ? WEEK_ORIGIN_MS : 0
+    const source = rollupSource(interval)
+    return {
+      range,
+      sql: { asc: ROLLUP_SQL(interval, source, 'asc'), desc: ROLLUP_SQL(interval, source, 'desc') },
+      params: (lo, hi, limit) => {
+        // hi is the open of the last bar wanted: read every source bar up to that bar's close.
+        const hiSource = addBuckets(interval, hi, 1) - 1
+        return width === undefined
+          ? [symbol, source.base, lo, hiSource, limit]
+          : [symbol, source.base, lo, hiSource, limit, origin, width]
+      }
+    }
+  }
+
+  async getCandles (q: CandleQuery, signal?: AbortSignal): Promise<CandleTuple[]> {
+    const source = this.readSource(q.symbol, q.interval)
+    if (source === undefined) return []
+    const plan = planRead(q.interval, source.range, q.from, q.to)
     if (plan === undefined) return []
-    const width = fixedIntervalMs(q.interval)
-    const origin = q.interval === '1w' ? WEEK_ORIGIN_MS : 0
-    const source = rollupSource(q.interval)
-    const sql = { asc: ROLLUP_SQL(q.interval, source, 'asc'), desc: ROLLUP_SQL(q.interval, source, 'desc') }
-    return await readWindowed(q.interval, plan, q.limit, (lo, hi, dir, limit) => {
-      // hi is the open of the last bar wanted: read every source bar up to that bar's close.
-      const hiSource = addBuckets(q.interval, hi, 1) - 1
-      const params = width === undefined
-        ? [q.symbol, source.base, lo, hiSource, limit]
-        : [q.symbol, source.base, lo, hiSource, limit, origin, width]
-      return this.readRows(sql[dir], params, signal) as Promise<CandleTuple[]>
-    })
+    return await readWindowed(q.interval, plan, q.limit, (lo, hi, dir, limit) =>
+      this.readRows(source.sql[dir], source.params(lo, hi, limit), signal) as Promise<CandleTuple[]>)
+  }
+
+  servedSpan (r: CandleRange): TimeRange | undefined {
+    const source = this.readSource(r.symbol, r.interval)
+    const plan = source === undefined ? undefined : planRead(r.interval, source.range, r.from, r.to)
+    return plan === undefined ? undefined : { first: plan.lo, last: plan.hi }
+  }
+
+  async * streamCandles (r: CandleRange, pageRows = STREAM_PAGE_ROWS): AsyncGenerator<CandleTuple[], void, undefined> {
+    const span = this.servedSpan(r)
+    if (span === undefined) return
+    // Keyset paging by open time through the read path of getCandles: each page is a short
+    // windowed read on the reader pool, never a result held open on a connection for as long as
+    // a slow client takes to download.
+    let cursor = span.first
+    while (cursor <= span.last) {
+      const page = await this.getCandles({ symbol: r.symbol, interval: r.interval, from: cursor, to: span.last, limit: pageRows })
+      if (page.length === 0) return
+      yield page
+      cursor = addBuckets(r.interval, page[page.length - 1]![0], 1)
+    }
+  }
+
+  async writeParquet (r: CandleRange, path: string, signal?: AbortSignal): Promise<number> {
+    if (this.closed) throw new Error('candle store is closed')
+    const source = this.readSource(r.symbol, r.interval)
+    const plan = source === undefined ? undefined : planRead(r.interval, source.range, r.from, r.to)
+    // The same statement as a page read, unlimited (LIMIT NULL), so the file holds exactly what
+    // paging through getCandles returns; DuckDB sorts within DUCKDB_MEMORY_LIMIT, spilling to its
+    // temp directory beyond it.
+    // An empty range still writes a file, with the columns and no row (an empty ts window).
+    const [sql, params] = source !== undefined && plan !== undefined
+      ? [source.sql.asc, source.params(plan.lo, plan.hi, null)]
+      : [NATIVE_SQL.asc, [r.symbol, r.interval, 1, 0, null]]
+    const width = fixedIntervalMs(r.interval)
+    const closeTime = width === undefined
+      ? 'epoch_ms(epoch_ms(open_time::BIGINT) + INTERVAL 1 MONTH) - 1'
+      : `open_time::BIGINT + ${width - 1}`
+    // A connection of its own: the copy takes seconds for millions of rows and must not queue
+    // the page reads of the API behind it.
+    const con = await this.db.connect()
+    const stop = () => con.interrupt()
+    signal?.addEventListener('abort', stop, { once: true })
+    try {
+      if (signal?.aborted === true) throw new Error('the export was aborted')
+      const result = await con.run(`
+        COPY (
+          SELECT open_time::BIGINT AS open_time, open, high, low, close, volume, (${closeTime})::BIGINT AS close_time
+          FROM (${sql}) AS bars(open_time, open, high, low, close, volume)
+        ) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`, params)
+      return Number(result.rowsChanged)
+    } finally {
+      signal?.removeEventListener('abort', stop)
+      con.closeSync()
+    }
   }
 
   async barSoFar (symbol: string, interval: Interval, start: number): Promise<{ bar: CandleTuple, lastMinute: number } | undefined> {
