@@ -6,7 +6,7 @@ import { SETTING_NAMES } from '../src/config.js'
 import { EXIT } from '../src/cli/command.js'
 import { runEntry } from './cli-process.js'
 
-const COMMANDS = ['serve', 'backfill', 'import', 'seed', 'backup', 'restore', 'simulator']
+const COMMANDS = ['serve', 'backfill', 'import', 'export', 'seed', 'backup', 'restore', 'simulator']
 
 t.test('tv-api --help lists the commands and the exit codes', async (t) => {
   const r = await runEntry(['--help'])

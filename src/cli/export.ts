@@ -13,10 +13,8 @@ import { parseBoolean } from '../domain/boolean-words.js'
 import { storeOptions } from '../store/store-options.js'
 import { DuckDbCandleStore } from '../store/duckdb-candle-store.js'
 import { formatDuration } from './cli-log.js'
-import { UsageError, type Command } from './command.js'
-import { parseTimeOption } from './options.js'
-
-const DAY = 86_400_000
+import { STORE_SETTINGS, UsageError, type Command } from './command.js'
+import { parseEndOption, parseTimeOption } from './options.js'
 
 /** A progress line that rewrites itself on a terminal, or a line every 5 s otherwise, on stderr. */
 function stderrProgress (): (line: string, final?: boolean) => void {
@@ -51,6 +49,7 @@ export const exportCommand: Command = {
     HEADER: { description: 'CSV: start with the column names', default: 'true' },
     OUT: { description: 'File to write (never overwritten); - writes CSV or NDJSON to stdout', default: 'the export\'s own name, e.g. BTCUSDT-1h-2024-01-01_2024-01-31T2300.csv' }
   },
+  settings: STORE_SETTINGS,
   async run ({ config, options, positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
     const symbolText = required(options, 'SYMBOL', 'BTCUSDT')
@@ -67,8 +66,7 @@ export const exportCommand: Command = {
     const fromText = options.get('FROM')
     const toText = options.get('TO')
     const from = fromText === undefined ? undefined : parseTimeOption(fromText, 'from', 0, now)
-    let to = toText === undefined ? undefined : parseTimeOption(toText, 'to', 0, now)
-    if (to !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(toText!.trim())) to += DAY - 1
+    const to = toText === undefined ? undefined : parseEndOption(toText, 'to', 0, now)
     if (from !== undefined && to !== undefined && from > to) throw new UsageError(`--from (${isoUtc(from)}) is after --to (${isoUtc(to)})`)
     if (config.STORAGE === 'memory') throw new UsageError('there is nothing to export with STORAGE=memory; use --storage duck')
     if (!existsSync(config.DUCKDB)) throw new UsageError(`no database at ${config.DUCKDB}`)
