@@ -9,8 +9,8 @@ declare module 'fastify' {
 
 /** Server-side indicators over the stored candles. */
 export default fp(async (app) => {
-  app.decorate('indicators', new Indicators(app.store, app.marketData, {
+  app.decorate('indicators', new Indicators(app.marketData, {
     defaultLimit: app.config.HTTP_DEFAULT_LIMIT,
     maxLimit: app.config.HTTP_MAX_LIMIT
   }))
-}, { name: 'indicators', dependencies: ['config', 'store', 'market-data'] })
+}, { name: 'indicators', dependencies: ['config', 'market-data'] })

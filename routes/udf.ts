@@ -5,6 +5,7 @@ import {
   UdfConfigResponse, UdfErrorResponse, UdfHistoryQuery, UdfHistoryResponse, UdfQuotesQuery, UdfQuotesResponse,
   UdfSearchQuery, UdfSearchResponse, UdfSymbolInfoResponse, UdfSymbolQuery
 } from '../src/http/udf-schemas.js'
+import { ApiError } from '../src/query/api-error.js'
 import { UdfError } from '../src/udf/udf-error.js'
 
 const tags = ['tradingview']
@@ -30,7 +31,8 @@ async function answer<T> (request: FastifyRequest, reply: FastifyReply, run: () 
   try {
     return await run()
   } catch (err) {
-    if (!(err instanceof UdfError)) throw err
+    // ApiError: the candle read's 503 query_timeout.
+    if (!(err instanceof UdfError) && !(err instanceof ApiError)) throw err
     void reply.code(err.status).send({ s: 'error', errmsg: err.message })
     return undefined
   }
@@ -79,9 +81,9 @@ const udf: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'UDF bars: [from, to) in seconds, or countback bars before to',
       description: 'Bars opening in [from, to), or with countback the newest countback bars opening before to (countback takes priority over from), ascending, at most HTTP_MAX_LIMIT (the newest kept). An empty range answers {s: "no_data", nextTime} with the open of the newest bar before to, or {s: "no_data"} before the first stored bar. Every interval is rolled up as on /api/v1/candles.',
       querystring: UdfHistoryQuery,
-      response: { 200: UdfHistoryResponse, ...errors }
+      response: { 200: UdfHistoryResponse, ...errors, 503: UdfErrorResponse }
     }
-  }, async (request, reply) => await answer(request, reply, () => app.udf.history(request.query)))
+  }, async (request, reply) => await answer(request, reply, () => app.udf.history(request.query, reply.clientGone)))
 }
 
 export default udf

@@ -8,7 +8,7 @@ const resolutionList = UDF_RESOLUTIONS.join(' ')
 export const UdfErrorResponse = Type.Object({
   s: Type.Literal('error'),
   errmsg: Type.String({ description: 'What went wrong and how to fix it' })
-}, { description: 'A UDF error; 400 for a bad parameter, 404 for an unknown symbol' })
+}, { description: 'A UDF error; 400 for a bad parameter, 404 for an unknown symbol, 503 for a history read past HTTP_QUERY_TIMEOUT_MS' })
 
 export const UdfConfigResponse = Type.Object({
   supported_resolutions: Type.Array(Type.String(), { description: `TradingView resolutions, one per interval served: ${resolutionList}` }),

@@ -3,7 +3,6 @@
 import type { Interval } from '../domain/intervals.js'
 import type { MarketData } from '../query/market-data.js'
 import { resolveCandleQuery, type CandleLimits, type RawCandleParams } from '../query/candle-request.js'
-import type { CandleStore } from '../store/candle-store.js'
 import { computeIndicator } from './indicator-series.js'
 import { INDICATOR_COLUMNS, parseIndicatorParams, warmupBars, type IndicatorName, type IndicatorParams, type RawIndicatorParams } from './indicator-specs.js'
 
@@ -26,21 +25,21 @@ function paramsRecord (p: IndicatorParams): Record<string, number> {
 
 export class Indicators {
   constructor (
-    private readonly store: CandleStore,
     private readonly market: MarketData,
     private readonly limits: CandleLimits
   ) {}
 
-  async compute (raw: RawCandleParams & RawIndicatorParams): Promise<IndicatorAnswer> {
+  /** `signal` aborts when nobody waits for the answer; reads also stop at the query timeout (503). */
+  async compute (raw: RawCandleParams & RawIndicatorParams, signal?: AbortSignal): Promise<IndicatorAnswer> {
     const params = parseIndicatorParams(raw)
     const q = resolveCandleQuery(raw, this.limits)
     this.market.requireKnown(q.symbol)
     const warmup = warmupBars(params)
     const answer = { symbol: q.symbol, interval: q.interval, name: params.name, params: paramsRecord(params), warmup, columns: ['ts', ...INDICATOR_COLUMNS[params.name]] }
-    const bars = await this.store.getCandles(q)
+    const bars = await this.market.readCandles(q, signal)
     if (bars.length === 0) return { ...answer, data: [] }
     // The warm-up is the `warmup` bars stored before the first one asked for (fewer near the start).
-    const before = warmup === 0 ? [] : await this.store.getCandles({ symbol: q.symbol, interval: q.interval, to: bars[0]![0] - 1, limit: warmup })
+    const before = warmup === 0 ? [] : await this.market.readCandles({ symbol: q.symbol, interval: q.interval, to: bars[0]![0] - 1, limit: warmup }, signal)
     const rows = computeIndicator(params, [...before, ...bars].map((b) => b[4]))
     const data: number[][] = []
     for (let i = 0; i < bars.length; i++) {

@@ -97,7 +97,8 @@ export class MarketData {
     return body
   }
 
-  private async readCandles (q: CandleQuery, signal: AbortSignal | undefined): Promise<CandleTuple[]> {
+  /** One store read under the query timeout (503 query_timeout past it), stopped when `signal` aborts. */
+  async readCandles (q: CandleQuery, signal: AbortSignal | undefined): Promise<CandleTuple[]> {
     const timeoutMs = this.opts.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS
     const deadline = AbortSignal.timeout(timeoutMs)
     try {

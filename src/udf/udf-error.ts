@@ -1,6 +1,7 @@
 /**
  * A UDF request the service cannot answer. UDF clients read `{s: "error", errmsg}` whatever the
- * HTTP status, so the status is for everyone else: 400 for a bad parameter, 404 for an unknown symbol.
+ * HTTP status, so the status is for everyone else: 400 for a bad parameter, 404 for an unknown symbol (and 503 for
+ * a history read stopped at the query timeout).
  */
 export class UdfError extends Error {
   override name = 'UdfError'

@@ -16,7 +16,7 @@ export class UdfFeed {
   private readonly symbols: UdfSymbols
   private readonly now: () => number
 
-  constructor (private readonly store: CandleStore, market: MarketData, private readonly opts: UdfFeedOptions) {
+  constructor (private readonly store: CandleStore, private readonly market: MarketData, private readonly opts: UdfFeedOptions) {
     this.symbols = new UdfSymbols(store, market)
     this.now = opts.now ?? Date.now
   }
@@ -42,9 +42,10 @@ export class UdfFeed {
     return udfQuotes(this.store, this.symbols, symbols)
   }
 
-  history (req: Omit<UdfHistoryRequest, 'symbol'> & { symbol?: string }): Promise<UdfHistory> {
+  /** `signal` aborts when nobody waits for the answer; reads also stop at the query timeout (503). */
+  history (req: Omit<UdfHistoryRequest, 'symbol'> & { symbol?: string }, signal?: AbortSignal): Promise<UdfHistory> {
     const symbol = parseUdfSymbol(req.symbol)
     this.symbols.requireKnown(symbol)
-    return udfHistory(this.store, symbol, { ...req, symbol }, this.opts.maxBars)
+    return udfHistory((q) => this.market.readCandles(q, signal), symbol, { ...req, symbol }, this.opts.maxBars)
   }
 }

@@ -2,7 +2,7 @@
 // store reads as /api/v1/candles, so native and rolled-up intervals give the same bars there and here.
 import type { CandleTuple } from '../domain/candle.js'
 import type { Interval } from '../domain/intervals.js'
-import type { CandleStore } from '../store/candle-store.js'
+import type { CandleQuery } from '../store/candle-store.js'
 import { UDF_RESOLUTIONS, resolutionInterval } from './resolutions.js'
 import { udfBadRequest } from './udf-error.js'
 
@@ -58,7 +58,10 @@ function columns (bars: readonly CandleTuple[]): UdfHistory {
  * Nothing in range: `no_data` with `nextTime`, the open of the newest bar before `to`, so the
  * library jumps over a gap, or without it before the first stored bar, so the library stops asking.
  */
-export async function udfHistory (store: CandleStore, symbol: string, req: UdfHistoryRequest, maxBars: number): Promise<UdfHistory> {
+/** A store read: the candles route's, with its query timeout and cancellation. */
+export type CandleReader = (q: CandleQuery) => Promise<CandleTuple[]>
+
+export async function udfHistory (read: CandleReader, symbol: string, req: UdfHistoryRequest, maxBars: number): Promise<UdfHistory> {
   const interval = parseResolution(req.resolution)
   const to = seconds(req.to, 'to', true)! * 1000
   if (req.countback !== undefined && (!Number.isSafeInteger(req.countback) || req.countback < 1)) {
@@ -72,15 +75,15 @@ export async function udfHistory (store: CandleStore, symbol: string, req: UdfHi
   let bars: CandleTuple[] = []
   if (last >= 0) {
     if (countback !== undefined) {
-      bars = await store.getCandles({ symbol, interval, to: last, limit: Math.min(countback, maxBars) })
+      bars = await read({ symbol, interval, to: last, limit: Math.min(countback, maxBars) })
     } else if (from! * 1000 <= last) {
       const range = { symbol, interval, from: from! * 1000, to: last }
-      bars = await store.getCandles({ ...range, limit: maxBars })
+      bars = await read({ ...range, limit: maxBars })
       // A full page may be the oldest part of a longer range; the library wants the newest part.
-      if (bars.length === maxBars) bars = await store.getCandles({ symbol, interval, to: last, limit: maxBars })
+      if (bars.length === maxBars) bars = await read({ symbol, interval, to: last, limit: maxBars })
     }
   }
   if (bars.length > 0) return columns(bars)
-  const before = last >= 0 ? await store.getCandles({ symbol, interval, to: last, limit: 1 }) : []
+  const before = last >= 0 ? await read({ symbol, interval, to: last, limit: 1 }) : []
   return before.length > 0 ? { s: 'no_data', nextTime: before[0]![0] / 1000 } : { s: 'no_data' }
 }
