@@ -27,7 +27,9 @@ export interface StoreSpec {
  */
 export const STORES = {
   small: { name: '1M rows', file: 'store-1sym-2y.duckdb', symbols: ['BTCUSDT'], from: '2023-01-01', to: '2025-01-01' },
-  large: { name: '5M rows', file: 'store-5sym-2y.duckdb', symbols: ['BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'SOLUSDT', 'XRPUSDT'], from: '2023-01-01', to: '2025-01-01' }
+  large: { name: '5M rows', file: 'store-5sym-2y.duckdb', symbols: ['BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'SOLUSDT', 'XRPUSDT'], from: '2023-01-01', to: '2025-01-01' },
+  /** One series of ~5.26M 1m candles (ten years of BTCUSDT), for exports of 1M and 5M rows of one symbol. */
+  series: { name: '5M rows, one series', file: 'store-1sym-10y.duckdb', symbols: ['BTCUSDT'], from: '2015-01-01', to: '2025-01-01' }
 } satisfies Record<string, StoreSpec>
 
 export type StoreName = keyof typeof STORES

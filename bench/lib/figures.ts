@@ -17,7 +17,7 @@ export interface FigureDef {
   target?: Target
 }
 
-export const BENCHMARK_NAMES = ['rest-cached', 'rest-uncached', 'rollups', 'ws-fanout', 'backfill', 'import', 'bulk', 'live', 'memory', 'cache-memory'] as const
+export const BENCHMARK_NAMES = ['rest-cached', 'rest-uncached', 'rollups', 'ws-fanout', 'backfill', 'import', 'bulk', 'live', 'memory', 'cache-memory', 'export'] as const
 export type BenchmarkName = typeof BENCHMARK_NAMES[number]
 
 /** Names accepted on the command line besides the benchmark names. */
@@ -42,6 +42,7 @@ const S3 = '3. Roll-ups from 1m (uncached)'
 const S4 = '4. WebSocket fan-out'
 const S5 = '5. Ingestion'
 const S6 = '6. Memory (service RSS)'
+const S7 = '7. Exports'
 
 export const FIGURES: FigureDef[] = [
   { key: 'cached.rps', benchmark: 'rest-cached', section: S1, label: 'service requests/s, 50 connections', unit: 'req/s' },
@@ -70,7 +71,12 @@ export const FIGURES: FigureDef[] = [
   { key: 'memory.ws_mb', benchmark: 'memory', section: S6, label: 'RSS with the store and 5,000 idle subscribed /ws clients', unit: 'MiB', target: { op: '<=', value: 300 } },
   { key: 'cache_memory.growth_mb', benchmark: 'cache-memory', section: S6, label: 'RSS growth over 1,024 latest-N requests with distinct limits 3977-5000 (~350 MB of bodies), 32 MiB cache budget', unit: 'MiB', target: { op: '<=', value: 32 + CACHE_ALLOWANCE_MB } },
   { key: 'cache_memory.cache_mb', benchmark: 'cache-memory', section: S6, label: 'what the latest-N cache holds after them (its budget: 32 MiB)', unit: 'MiB', target: { op: '<=', value: 32 } },
-  { key: 'cache_memory.off_growth_mb', benchmark: 'cache-memory', section: S6, label: 'RSS growth over the same requests with the cache off', unit: 'MiB' }
+  { key: 'cache_memory.off_growth_mb', benchmark: 'cache-memory', section: S6, label: 'RSS growth over the same requests with the cache off', unit: 'MiB' },
+  ...(['csv', 'ndjson', 'parquet'] as const).flatMap((format) => (['1m', '5m'] as const).flatMap((size): FigureDef[] => [
+    { key: `export.${format}_${size}.rows_per_s`, benchmark: 'export', section: S7, label: `GET /api/v1/export format=${format}, ${size === '1m' ? '1.05M' : '5.26M'} 1m candles of one symbol, rows/s over the whole download`, unit: 'rows/s' },
+    { key: `export.${format}_${size}.peak_mb`, benchmark: 'export', section: S7, label: 'peak RSS of the service over that export (fresh process, 192MB DuckDB memory limit)', unit: 'MiB' }
+  ])),
+  { key: 'export.csv_peak_ratio', benchmark: 'export', section: S7, label: 'peak RSS exporting 5.26M rows ÷ 1.05M rows as CSV (paged streaming: flat)', unit: '×', target: { op: '<=', value: 1.25 } }
 ]
 
 export interface DetailTable {
