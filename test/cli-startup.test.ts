@@ -5,6 +5,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { EXIT } from '../src/cli/command.js'
+import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
 import { tempDir } from './helpers.js'
 import { runEntry, type CliRun } from './cli-process.js'
 
@@ -69,4 +70,12 @@ t.test('the same checks stop the one-shot commands before they write anything', 
   writeFileSync(join(dir, 'plain-file'), '')
   const r = await runEntry(['seed', '--duckdb', join(dir, 'plain-file', 'x.duckdb'), '--from', '2024-01-01', '--to', '2024-01-01'])
   oneLine(t, r, EXIT.STORAGE, /^tv-api: cannot create the database folder .*plain-file is a file, not a folder/)
+})
+
+t.test('a database file another process holds open: DuckDB\'s reason in one line, exit 4', async (t) => {
+  const path = join(tempDir(t), 'held.duckdb')
+  const store = await DuckDbCandleStore.open({ path })
+  t.teardown(() => store.close())
+  const r = await runEntry(['seed', '--duckdb', path, '--from', '2024-01-01', '--to', '2024-01-01'])
+  oneLine(t, r, EXIT.STORAGE, new RegExp(`^tv-api: cannot open the database ${path}: .*lock.*; DuckDB allows one process per file: stop the one holding it .*, or choose another file with --duckdb or DUCKDB$`, 'i'))
 })

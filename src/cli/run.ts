@@ -13,7 +13,7 @@ const STORAGE_ADVICE = 'choose another location with --duckdb or DUCKDB (or --st
 function oneLine (err: unknown): { line: string, code: number } | undefined {
   if (err instanceof ConfigError) return { line: err.message, code: EXIT.USAGE }
   if (err instanceof CliError) return { line: err.message, code: err.exitCode }
-  if (err instanceof StorageError) return { line: `${err.message}; ${STORAGE_ADVICE}`, code: EXIT.STORAGE }
+  if (err instanceof StorageError) return { line: `${err.message}; ${err.hint ?? STORAGE_ADVICE}`, code: EXIT.STORAGE }
   return undefined
 }
 

@@ -8,7 +8,8 @@ import { dirname, resolve } from 'node:path'
 /** The database cannot be used at its path; the message says why in one line. */
 export class StorageError extends Error {
   override name = 'StorageError'
-  constructor (message: string, readonly path: string) {
+  /** What to do, when it is not "use another path". */
+  constructor (message: string, readonly path: string, readonly hint?: string) {
     super(message)
   }
 }

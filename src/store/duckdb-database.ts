@@ -61,7 +61,10 @@ export async function openDatabase (path: string, opts: DatabaseOptions = {}): P
         instance.closeSync()
         // Locked by another process, not a DuckDB file, a newer storage version...: DuckDB's
         // first line says which.
-        throw new StorageError(`cannot open the database ${key}: ${(err as Error).message.split('\n')[0]}`, key)
+        const reason = (err as Error).message.split('\n')[0]!
+        const locked = /could not set lock/i.test(reason)
+        throw new StorageError(`cannot open the database ${key}: ${reason}`, key,
+          locked ? 'DuckDB allows one process per file: stop the one holding it (a running service, a backup), or choose another file with --duckdb or DUCKDB' : undefined)
       }
       con.closeSync()
       return { instance, refs: 0 }
