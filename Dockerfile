@@ -24,6 +24,8 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
+# The chart page at / (plain HTML, CSS and one script, served as they are).
+COPY src/web ./src/web
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

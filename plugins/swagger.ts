@@ -18,7 +18,8 @@ export default fp(async (app) => {
         { name: 'live', description: 'The WebSocket feed' },
         { name: 'tradingview', description: 'TradingView UDF datafeed for the Charting Library\'s UDFCompatibleDatafeed' },
         { name: 'health', description: 'Liveness and readiness probes' },
-        { name: 'meta', description: 'Versions and runtime metrics' }
+        { name: 'meta', description: 'Versions and runtime metrics' },
+        { name: 'chart', description: 'The built-in live chart page and its files' }
       ]
     }
   })

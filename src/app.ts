@@ -21,6 +21,7 @@ import storePlugin from '../plugins/store.js'
 import udfPlugin from '../plugins/udf.js'
 import indicatorsPlugin from '../plugins/indicators.js'
 import candlesRoutes from '../routes/candles.js'
+import chartRoutes from '../routes/chart.js'
 import exportRoute from '../routes/export.js'
 import healthRoutes from '../routes/health.js'
 import intervalsRoutes from '../routes/intervals.js'
@@ -106,5 +107,6 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(indicatorsRoutes)
   await app.register(metricsRoutes)
   await app.register(openapiRoutes)
+  await app.register(chartRoutes)
   return app
 }

@@ -22,6 +22,10 @@ t.test('npm run demo serves BTCUSDT and ETHUSDT offline within seconds, and cand
   }
   await waitFor(async () => (await latest('BTCUSDT')).length === 600 && (await latest('ETHUSDT')).length === 600, 10_000, 'caught-up candles')
   t.ok(Date.now() - listenedAt < 10_000, `candles served ${Date.now() - listenedAt} ms after start`)
+  await waitFor(() => out.includes(`chart at ${base}/`), 10_000, 'the chart\'s address')
+  const chart = await fetch(`${base}/`)
+  t.equal(chart.status, 200, 'the printed chart address serves the page')
+  t.match(chart.headers.get('content-type'), /^text\/html/)
   const symbols = await (await fetch(`${base}/api/v1/symbols`)).json() as { symbols: Array<{ symbol: string, status: string }> }
   t.same(symbols.symbols.map((s) => [s.symbol, s.status]), [['BTCUSDT', 'active'], ['ETHUSDT', 'active']])
   const first = (await latest('BTCUSDT')).at(-1)![0]!

@@ -61,6 +61,14 @@ t.test('the Dockerfile, run step by step in a clean copy, builds a tree whose de
   t.equal(health.status, 0, 'HEALTHCHECK passes')
   const version = await (await fetch(`http://127.0.0.1:${port}/version`)).json() as { name: string }
   t.equal(version.name, 'trading-viewer-api')
+  const chartPage = await fetch(`http://127.0.0.1:${port}/`)
+  t.equal(chartPage.status, 200, 'the chart page is in the image')
+  t.match(await chartPage.text(), /\/chart\/chart\.js/)
+  for (const asset of ['chart.js', 'chart.css', 'lightweight-charts.mjs']) {
+    // Read to the end: an unread body keeps the connection busy and would hold up the shutdown below.
+    const res = await fetch(`http://127.0.0.1:${port}/chart/${asset}`)
+    t.ok(res.status === 200 && (await res.text()).length > 0, `the chart's ${asset} is in the image`)
+  }
   t.ok(existsSync(runner.map(runtime, '/data/market.duckdb')), 'the database lives on the /data volume')
   child.kill('SIGTERM')
   t.equal(await exited, 0, 'stops cleanly on SIGTERM (docker stop)')

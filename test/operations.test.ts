@@ -61,8 +61,8 @@ t.test('/openapi.json is a valid OpenAPI 3 document describing every route, para
   t.equal(doc.openapi, '3.0.3')
   await t.resolves(SwaggerParser.validate(structuredClone(doc)), 'validates')
   t.same(Object.keys(doc.paths).sort(), [
-    '/api/healthz', '/api/v1/candles', '/api/v1/export', '/api/v1/indicators', '/api/v1/intervals', '/api/v1/symbols', '/api/v1/symbols/{symbol}/intervals',
-    '/healthz', '/metrics', '/readyz', '/stats',
+    '/', '/api/healthz', '/api/v1/candles', '/api/v1/export', '/api/v1/indicators', '/api/v1/intervals', '/api/v1/symbols', '/api/v1/symbols/{symbol}/intervals',
+    '/chart/chart.css', '/chart/chart.js', '/chart/lightweight-charts.mjs', '/healthz', '/metrics', '/readyz', '/stats',
     '/udf/config', '/udf/history', '/udf/quotes', '/udf/search', '/udf/symbols', '/udf/time',
     '/version', '/ws'
   ])

@@ -1,9 +1,11 @@
 // `tv-api [serve]`: the REST API and /ws, ingesting live data when LIVE is on. What can be checked
 // before anything starts is (the address and port, the database folder), so a bad setting never
 // leaves a half-started service behind.
+import type { AddressInfo } from 'node:net'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from '../app.js'
 import { SETTING_NAMES } from '../config.js'
+import { chartPageUrl } from '../http/chart-page.js'
 import { prepareDatabasePath } from '../store/database-folder.js'
 import { UsageError, type Command } from './command.js'
 import { checkListen, listenFailure } from './listen.js'
@@ -30,6 +32,7 @@ export const serveCommand: Command = {
       await app.close()
       throw listenFailure(err, config.HOST, config.PORT) ?? err
     }
+    app.log.info(`chart at ${chartPageUrl(config.HOST, (app.server.address() as AddressInfo).port)}`)
     return -1
   }
 }
