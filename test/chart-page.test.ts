@@ -1,11 +1,12 @@
 // The chart page at / : its files and content policy through inject(), then the page itself in
 // headless Chromium against a live service ingesting from the simulator on a stepped clock.
 import { mkdirSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { browserSkip, launchBrowser } from './browser.js'
-import { json, testApp } from './helpers.js'
+import { json, seededStore, testApp } from './helpers.js'
 import { MIN, waitFor } from './ingest-helpers.js'
 import { startLiveService } from './ws-helpers.js'
 
@@ -205,4 +206,30 @@ t.test('the chart in Chromium: REST page, live final, older pages on scroll, swi
   await page.mouse.move(0, 0)
   await page.screenshot({ path: join(ARTIFACTS, 'chart.png') })
   t.same(problems, [], 'no console error or warning, no failed or outside request')
+})
+
+t.test('the chart in Chromium: a failed read is shown on the page and retried', { skip: browserSkip() }, async (t) => {
+  const store = await seededStore(t, ['BTCUSDT'], 1)
+  const app = await testApp(t, {}, { store })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
+  const browser = await launchBrowser(t)
+  const page = await browser.newPage()
+  const pageErrors: string[] = []
+  page.on('pageerror', (err) => pageErrors.push(err.message))
+  // The first read of the newest page fails as an overloaded service answers.
+  let failed = 0
+  await page.route('**/api/v1/candles?**', async (route) => {
+    if (failed++ > 0) return await route.continue()
+    await route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: 'service_unavailable', message: 'the service is temporarily unavailable; retry shortly' }) })
+  })
+  await page.goto(`${base}/`)
+  const banner = page.locator('#error')
+  await banner.filter({ hasText: 'the service is temporarily unavailable' }).waitFor({ timeout: 30_000 })
+  t.match(await banner.textContent(), /\/api\/v1\/candles.*temporarily unavailable; retry shortly; retrying in 5 s/, 'the service\'s message is shown above the chart')
+  t.equal(await page.locator('#connection').textContent(), 'live', 'the feed itself is up')
+  await page.waitForFunction(() => window.tvChart.state().ready && window.tvChart.state().error === '', undefined, { timeout: 60_000 })
+  t.ok(await banner.isHidden(), 'the message goes once the retry succeeded')
+  t.same(await bars(page), json(await app.inject('/api/v1/candles?symbol=BTCUSDT&interval=1m&limit=600')).data, 'then the chart holds the REST page')
+  t.same(pageErrors, [])
 })

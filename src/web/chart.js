@@ -10,6 +10,7 @@ const PAGE = 600
 const OLDER_WHEN_BARS_LEFT = 30
 const RETRY_MIN_MS = 1000
 const RETRY_MAX_MS = 30_000
+const LATEST_RETRY_MS = 5000
 const UP = '#26a69a'
 const DOWN = '#ef5350'
 
@@ -159,7 +160,10 @@ async function loadLatest () {
     view.pending.clear()
     clearError()
   } catch (err) {
-    if (generation === view.generation) showError(err.message)
+    if (generation !== view.generation) return
+    // Live candles keep waiting for the page, so a failed read is retried rather than left frozen.
+    showError(`${err.message}; retrying in ${LATEST_RETRY_MS / 1000} s`)
+    setTimeout(() => { if (generation === view.generation && sync === view.sync) void loadLatest() }, LATEST_RETRY_MS)
   }
 }
 
