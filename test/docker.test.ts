@@ -20,6 +20,10 @@ async function freePort (): Promise<number> {
   return port
 }
 
+// Builds the service (npm ci and tsc, or the compile before start): on a loaded machine that alone
+// can take longer than the suite's per-file timeout.
+t.setTimeout(900_000)
+
 t.test('the Dockerfile, run step by step in a clean copy, builds a tree whose default command serves /healthz', async (t) => {
   const work = tempDir(t, 'tv-docker-')
   const context = join(work, 'context')
