@@ -12,7 +12,7 @@ import { CSV_COLUMNS, plainNumber } from '../src/export/export-format.js'
 import { ExportGate } from '../src/export/export-gate.js'
 import { importArchives } from '../src/ingest/archive/archive-import.js'
 import type { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
-import { DAY, MIN, T0, json, memoryStore, seededStore, tempDir, testApp } from './helpers.js'
+import { DAY, MIN, T0, json, memoryStore, seededStore, tempDir, testApp, tmpdirEnv } from './helpers.js'
 
 const HOUR = 60 * MIN
 const silent = { info () {}, warn () {}, error () {}, debug () {} } as never
@@ -79,13 +79,7 @@ t.test('exports over 10 days of BTCUSDT 1m', async (t) => {
   })
 
   t.test('Parquet: readable by DuckDB with the same rows as NDJSON, temp files removed', async (t) => {
-    const dir = tempDir(t)
-    const previousTmp = process.env.TMPDIR
-    process.env.TMPDIR = dir
-    t.teardown(() => {
-      if (previousTmp === undefined) delete process.env.TMPDIR
-      else process.env.TMPDIR = previousTmp
-    })
+    const dir = tmpdirEnv(t)
     for (const interval of ['1m', '1h', '1w', '1M'] as const) {
       const res = await get(`symbol=BTCUSDT&interval=${interval}&format=parquet`)
       t.equal(res.statusCode, 200, interval)
@@ -275,13 +269,7 @@ t.test('concurrency: one export per client, EXPORT_MAX_CONCURRENT across the ser
 })
 
 t.test('a client leaving during a Parquet export: the write stops and its temp folder goes', async (t) => {
-  const dir = tempDir(t)
-  const previousTmp = process.env.TMPDIR
-  process.env.TMPDIR = dir
-  t.teardown(() => {
-    if (previousTmp === undefined) delete process.env.TMPDIR
-    else process.env.TMPDIR = previousTmp
-  })
+  const dir = tmpdirEnv(t)
   const store = await seededStore(t, ['BTCUSDT'], 60)
   const app: FastifyInstance = await testApp(t, { EXPORT_MAX_CONCURRENT: 1 }, { store })
   await app.listen({ host: '127.0.0.1', port: 0 })

@@ -1,5 +1,6 @@
 // Shared test setup: configs that never touch the network or the default data file, apps that
 // always close, and stores seeded from the simulator's deterministic price model.
+import { EventEmitter, once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,6 +8,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp, type BuildOptions } from '../src/app.js'
 import { defaultConfig, type Config } from '../src/config.js'
 import { seedStore } from '../src/cli/seed.js'
+import type { CandleQuery } from '../src/store/candle-store.js'
 import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
 import { MEMORY_PATH } from '../src/store/duckdb-database.js'
 
@@ -50,6 +52,40 @@ export async function seededStore (t: Teardown, symbols = ['BTCUSDT'], days = 10
   const store = await memoryStore(t)
   await seedStore(store, { symbols, from, to: from + days * DAY })
   return store
+}
+
+/**
+ * A seeded store whose candle reads only end when their signal aborts, like a query too slow to
+ * finish; `started` records each read and `events` emits 'started' for it. Query deadlines run on
+ * unref'd timers, so with inject() and no listening server nothing else would hold the test
+ * process open while a read waits for its deadline: a timer does, until teardown.
+ */
+export async function stalledStore (t: Teardown) {
+  const store = await seededStore(t, ['BTCUSDT'], 1)
+  const started: Array<{ query: CandleQuery, signal: AbortSignal }> = []
+  const events = new EventEmitter()
+  store.getCandles = async (query, signal) => {
+    if (signal === undefined) throw new Error('a candle read without a signal')
+    started.push({ query, signal })
+    events.emit('started')
+    await once(signal, 'abort')
+    throw signal.reason
+  }
+  const alive = setInterval(() => {}, 1000)
+  t.teardown(() => clearInterval(alive))
+  return { store, started, events }
+}
+
+/** Points TMPDIR at a fresh folder for one test (what DuckDB and the exports write temp files to). */
+export function tmpdirEnv (t: Teardown): string {
+  const dir = tempDir(t)
+  const previous = process.env.TMPDIR
+  process.env.TMPDIR = dir
+  t.teardown(() => {
+    if (previous === undefined) delete process.env.TMPDIR
+    else process.env.TMPDIR = previous
+  })
+  return dir
 }
 
 export function json<T = any> (res: { body: string }): T {

@@ -1,12 +1,11 @@
 // GET /api/v1/indicators against naive reference implementations written here (not trading-signals),
 // each run over the whole stored history, including windows that start late in a long history.
-import { once } from 'node:events'
 import t from 'tap'
 import type { CandleTuple } from '../src/domain/candle.js'
 import type { Interval } from '../src/domain/intervals.js'
 import { warmupBars } from '../src/indicators/indicator-specs.js'
 import type { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
-import { DAY, MIN, T0, json, seededStore, testApp } from './helpers.js'
+import { DAY, MIN, T0, json, seededStore, testApp, stalledStore } from './helpers.js'
 
 // --- Reference implementations, over every close from the first stored bar ---------------------
 
@@ -182,20 +181,10 @@ t.test('bad parameters are 400s naming the parameter', async (t) => {
 })
 
 t.test('indicator reads stop at HTTP_QUERY_TIMEOUT_MS: 503 query_timeout', async (t) => {
-  const store = await seededStore(t, ['BTCUSDT'], 1)
-  const signals: AbortSignal[] = []
-  store.getCandles = async (_query, signal) => {
-    if (signal === undefined) throw new Error('a candle read without a signal')
-    signals.push(signal)
-    await once(signal, 'abort')
-    throw signal.reason
-  }
+  const { store, started } = await stalledStore(t)
   const app = await testApp(t, { HTTP_QUERY_TIMEOUT_MS: 1 }, { store })
-  // The deadline's timer does not hold the process open (a listening server would); this does.
-  const alive = setInterval(() => {}, 1000)
-  t.teardown(() => clearInterval(alive))
   const res = await app.inject('/api/v1/indicators?symbol=BTCUSDT&interval=1h&name=ema&period=5')
   t.equal(res.statusCode, 503)
   t.equal(json(res).error, 'query_timeout')
-  t.ok(signals.length === 1 && signals[0]!.aborted, 'the read was told to stop')
+  t.ok(started.length === 1 && started[0]!.signal.aborted, 'the read was told to stop')
 })

@@ -1,15 +1,14 @@
 // A candle query nobody waits for any more is stopped: interrupted inside DuckDB when its deadline
 // (HTTP_QUERY_TIMEOUT_MS, answered 503 query_timeout) passes or its client disconnects, and never
 // started when that happened while it queued for a reader.
-import { EventEmitter, once } from 'node:events'
+import { once } from 'node:events'
 import { request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { DuckDBInstance } from '@duckdb/node-api'
 import t from 'tap'
 import { ClientGoneError } from '../plugins/client-gone.js'
-import type { CandleQuery } from '../src/store/candle-store.js'
 import { interruptible } from '../src/store/query-interrupt.js'
-import { json, seededStore, testApp, type Teardown } from './helpers.js'
+import { json, seededStore, stalledStore, testApp } from './helpers.js'
 
 // Ten trillion rows: hours of work on any machine, so only an interrupt ends it.
 const ENDLESS_SQL = 'SELECT sum(hash(range)) FROM range(10000000000000)'
@@ -46,21 +45,6 @@ t.test('a read whose signal aborted before it starts never runs', async (t) => {
   await t.rejects(store.getCandles({ symbol: 'BTCUSDT', interval: '1h', limit: 5 }, AbortSignal.abort(reason)), reason)
   t.equal((await store.getCandles({ symbol: 'BTCUSDT', interval: '1h', limit: 5 })).length, 5, 'later reads are served')
 })
-
-/** A store whose candle reads only end when their signal aborts, like a query too slow to finish. */
-async function stalledStore (t: Teardown) {
-  const store = await seededStore(t, ['BTCUSDT'], 1)
-  const started: Array<{ query: CandleQuery, signal: AbortSignal }> = []
-  const events = new EventEmitter()
-  store.getCandles = async (query, signal) => {
-    if (signal === undefined) throw new Error('a candle read without a signal')
-    started.push({ query, signal })
-    events.emit('started')
-    await once(signal, 'abort')
-    throw signal.reason
-  }
-  return { store, started, events }
-}
 
 t.test('a read past HTTP_QUERY_TIMEOUT_MS is stopped and answered 503 query_timeout', async (t) => {
   const { store, started } = await stalledStore(t)

@@ -1,6 +1,5 @@
 // The TradingView UDF datafeed's protocol rules, through inject() on a store seeded from the
 // simulator: resolutions, countback over from, exclusive `to`, no_data/nextTime, errors.
-import { once } from 'node:events'
 import t from 'tap'
 import { seedStore } from '../src/cli/seed.js'
 import { INTERVALS, type Interval } from '../src/domain/intervals.js'
@@ -8,7 +7,7 @@ import { symbolModel } from '../src/exchange/simulator/price-model.js'
 import { MarketData } from '../src/query/market-data.js'
 import { UdfFeed } from '../src/udf/udf-feed.js'
 import { UDF_RESOLUTIONS } from '../src/udf/resolutions.js'
-import { DAY, MIN, T0, json, seededStore, testApp } from './helpers.js'
+import { DAY, MIN, T0, json, seededStore, testApp, stalledStore } from './helpers.js'
 import { startHarness, waitFor } from './ingest-helpers.js'
 
 const S = (ms: number) => ms / 1000
@@ -259,21 +258,10 @@ t.test('UDF answers a browser origin on the CORS list', async (t) => {
 })
 
 t.test('a history read past HTTP_QUERY_TIMEOUT_MS is stopped and answered in UDF\'s error shape', async (t) => {
-  const store = await seededStore(t, ['BTCUSDT'], 1)
-  const signals: AbortSignal[] = []
-  // Reads that only end when told to stop, like a query too slow to finish.
-  store.getCandles = async (_query, signal) => {
-    if (signal === undefined) throw new Error('a candle read without a signal')
-    signals.push(signal)
-    await once(signal, 'abort')
-    throw signal.reason
-  }
+  const { store, started } = await stalledStore(t)
   const app = await testApp(t, { HTTP_QUERY_TIMEOUT_MS: 1 }, { store })
-  // The deadline's timer does not hold the process open (a listening server would); this does.
-  const alive = setInterval(() => {}, 1000)
-  t.teardown(() => clearInterval(alive))
   const res = await app.inject(`/udf/history?symbol=BTCUSDT&resolution=1&to=${S(T0 + DAY)}&countback=10`)
   t.equal(res.statusCode, 503)
   t.match(json(res), { s: 'error', errmsg: /longer than 1 ms \(HTTP_QUERY_TIMEOUT_MS\)/ })
-  t.ok(signals.length === 1 && signals[0]!.aborted, 'the read was told to stop')
+  t.ok(started.length === 1 && started[0]!.signal.aborted, 'the read was told to stop')
 })
