@@ -66,9 +66,9 @@ t.test('REST: 429 pauses every call for Retry-After; high weight pauses until th
   t.teardown(() => rest.close())
   sim.faults.restFailures({ status: 429, count: 1, retryAfterSec: 1 })
   const a = rest.serverTime()
-  await waitFor(() => sleeps.length === 1, 5000, 'the pause after the 429')
+  await waitFor(() => sleeps.length === 1, 30_000, 'the pause after the 429')
   const b = rest.serverTime()
-  await waitFor(() => sleeps.length === 2, 5000, 'the call made during the pause to wait too')
+  await waitFor(() => sleeps.length === 2, 30_000, 'the call made during the pause to wait too')
   t.same(sleeps.map((s) => s.ms), [1000, 1000], 'both wait out Retry-After (1 s)')
   t.equal(sim.requests.filter((r) => r.status !== 429).length, 0, 'nothing is sent during the pause')
   now += 1000
@@ -100,7 +100,7 @@ t.test('stream: one connection for every stream; reconnects restore them all', a
   await waitFor(() => stream.state === 'open')
   t.equal(sim.connections(), 1, 'a single connection')
   await stepMinutes(clock, 1)
-  await waitFor(() => new Set(events.map((e) => e.candle.symbol)).size === 2, 5000, 'both symbols')
+  await waitFor(() => new Set(events.map((e) => e.candle.symbol)).size === 2, 30_000, 'both symbols')
   const closed = events.filter((e) => e.closed)
   t.same(closed.map((e) => e.candle.symbol).sort(), ['BTCUSDT', 'ETHUSDT'])
   t.same(closed[0]!.candle, sim.groundTruth(closed[0]!.candle.symbol, '1m', NOW, NOW + MIN)[0], 'a final event carries the closed candle')
@@ -110,7 +110,7 @@ t.test('stream: one connection for every stream; reconnects restore them all', a
     await waitFor(() => opens === round + 1, 5000, `reconnect ${round}`)
     events.length = 0
     await stepMinutes(clock, 1)
-    await waitFor(() => new Set(events.filter((e) => e.closed).map((e) => e.candle.symbol)).size === 2, 5000, 'both streams after reconnect')
+    await waitFor(() => new Set(events.filter((e) => e.closed).map((e) => e.candle.symbol)).size === 2, 30_000, 'both streams after reconnect')
   }
   t.equal(stream.reconnectAttempts, 2)
   t.equal(sim.connections(), 1)
@@ -125,7 +125,7 @@ t.test('stream: pings are answered, silence is death, stop cancels a pending rec
   await sleep(300)
   t.equal(stream.reconnectAttempts, 0, 'pongs keep the simulator from dropping us')
   sim.faults.stall(true)
-  await waitFor(() => stream.reconnectAttempts >= 1, 5000, 'silence detected')
+  await waitFor(() => stream.reconnectAttempts >= 1, 30_000, 'silence detected')
   await exchange.close()
   const attempts = stream.reconnectAttempts
   const connections = sim.connections()

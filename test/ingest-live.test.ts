@@ -42,7 +42,7 @@ t.test('live: stepped minutes are stored as they close; partials are published, 
     await waitFor(() => h.messages.length > seen, 5000, `events after step ${i}`)
     await h.ingestor.idle()
   }
-  await waitFor(async () => (await compareWithTruth(h.store, h.sim, 'ETHUSDT', NOW - 60 * MIN, NOW + 10 * MIN)).missing.length === 0, 5000, 'live closes stored')
+  await waitFor(async () => (await compareWithTruth(h.store, h.sim, 'ETHUSDT', NOW - 60 * MIN, NOW + 10 * MIN)).missing.length === 0, 30_000, 'live closes stored')
   for (const symbol of ['BTCUSDT', 'ETHUSDT']) {
     const cmp = await compareWithTruth(h.store, h.sim, symbol, NOW - 60 * MIN, NOW + 10 * MIN)
     t.equal(cmp.expected, 70)
@@ -95,5 +95,5 @@ t.test('the exchange clock decides what is closed, whatever the local clock says
   const cmp = await compareWithTruth(h.store, h.sim, 'BTCUSDT', start - 30 * MIN, start + MIN)
   t.same([cmp.expected, cmp.stored, cmp.missing.length], [30, 30, 0], 'closed minutes up to the exchange time, not the open one')
   await stepMinutes(h.clock, 3)
-  await waitFor(() => h.store.storedRange('BTCUSDT', '1m')!.last === start + 2 * MIN, 5000, 'live closes at exchange time')
+  await waitFor(() => h.store.storedRange('BTCUSDT', '1m')!.last === start + 2 * MIN, 30_000, 'live closes at exchange time')
 })

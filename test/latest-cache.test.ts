@@ -87,6 +87,6 @@ t.test('LATEST_CACHE_MAX_BYTES bounds the service\'s cache; /stats and /metrics 
   const a = await off.inject(url)
   const b = await off.inject(url)
   t.equal(a.body, b.body, 'the same answer without a cache')
-  await waitFor(() => off.routeLatency.snapshot()['GET /api/v1/candles']?.requests === 2, 5000, 'both timings')
+  await waitFor(() => off.routeLatency.snapshot()['GET /api/v1/candles']?.requests === 2, 30_000, 'both timings')
   t.match(json(await off.inject('/stats')).cache, { entries: 0, bytes: 0, max_bytes: 0, hits: 0 })
 })

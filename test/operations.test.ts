@@ -38,7 +38,7 @@ t.test('/metrics is Prometheus text and moves with traffic and writes', async (t
   await app.inject('/api/v1/candles?symbol=BTCUSDT&interval=7m')
   // Requests are observed in onResponse, which may run after inject() has resolved: wait for the
   // fourth (the hook records the route timing and the histogram together).
-  await waitFor(() => app.routeLatency.snapshot()['GET /api/v1/candles']?.requests === 4, 5000, 'the four requests to be recorded')
+  await waitFor(() => app.routeLatency.snapshot()['GET /api/v1/candles']?.requests === 4, 30_000, 'the four requests to be recorded')
   const after = await scrape()
   t.equal((after.get(key) ?? 0) - (before.get(key) ?? 0), 3, 'request count by route and status')
   t.equal(after.get('tvapi_http_request_duration_seconds_count{method="GET",route="/api/v1/candles",status_code="400"}'), 1)
@@ -126,7 +126,7 @@ t.test('overload: 503 with Retry-After while the event loop lags; /readyz says s
   t.equal(res.statusCode, 503)
   t.match(json(res), { status: 'not_ready', reason: /overloaded/ })
   t.equal((await app.inject('/healthz')).statusCode, 200, 'liveness is not load-shed')
-  await waitFor(() => !app.isUnderPressure(), 5000, 'recovery')
+  await waitFor(() => !app.isUnderPressure(), 30_000, 'recovery')
   t.equal((await app.inject('/api/v1/symbols')).statusCode, 200, 'recovers when the lag is gone')
 })
 

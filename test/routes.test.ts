@@ -33,7 +33,7 @@ t.test('health, readiness, version and stats', async (t) => {
   await waitFor(() => {
     const routes = app.routeLatency.snapshot()
     return routes['GET /api/v1/candles']?.requests === 2 && routes['GET /api/v1/symbols/:symbol/intervals']?.requests === 1
-  }, 5000, 'the timings')
+  }, 30_000, 'the timings')
   const stats = json(await app.inject('/stats'))
   for (const key of ['uptime_seconds', 'threads', 'backend_active', 'reconnect_attempts_total', 'rest_catchup_candles_total', 'ws_state', 'last_msg_age_ms', 'routes']) {
     t.ok(key in stats, `stats has the seed's ${key}`)

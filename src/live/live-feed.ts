@@ -24,6 +24,20 @@ export interface LiveFeedOptions {
   emitPartials: boolean
   partialThrottleMs: number
   log: Log
+  /** The throttle's clock and timers; the process's own unless a test drives them. */
+  timers?: ThrottleTimers
+}
+
+export interface ThrottleTimers {
+  now (): number
+  setTimeout (fn: () => void, ms: number): unknown
+  clearTimeout (handle: unknown): void
+}
+
+const SYSTEM_TIMERS: ThrottleTimers = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout | undefined)
 }
 
 interface Topic {
@@ -36,7 +50,7 @@ interface Topic {
   lastFinal?: number
   lastPartialAt: number
   pending?: CandleTuple
-  timer?: NodeJS.Timeout
+  timer?: unknown
 }
 
 export class LiveFeed {
@@ -44,11 +58,13 @@ export class LiveFeed {
   /** Per symbol: the serialised processing of its 1m messages by the aggregators. */
   private readonly chains = new Map<string, Promise<void>>()
   private readonly unsubscribe: () => void
+  private readonly timers: ThrottleTimers
   private queue: LiveMessage[] = []
   private scheduled = false
   messages = 0
 
   constructor (private readonly opts: LiveFeedOptions) {
+    this.timers = opts.timers ?? SYSTEM_TIMERS
     this.unsubscribe = opts.bus.subscribe((msg) => {
       this.queue.push(msg)
       if (!this.scheduled) {
@@ -77,7 +93,7 @@ export class LiveFeed {
     const key = topicKey(symbol, interval)
     const t = this.topics.get(key)
     if (t === undefined || --t.refs > 0) return
-    clearTimeout(t.timer)
+    this.timers.clearTimeout(t.timer)
     this.topics.delete(key)
   }
 
@@ -134,7 +150,7 @@ export class LiveFeed {
       if (t.lastFinal !== undefined && bar[0] <= t.lastFinal) return
       t.lastFinal = bar[0]
       if (t.pending !== undefined && t.pending[0] <= bar[0]) {
-        clearTimeout(t.timer)
+        this.timers.clearTimeout(t.timer)
         t.timer = undefined
         t.pending = undefined
       }
@@ -143,7 +159,7 @@ export class LiveFeed {
     }
     if (!this.opts.emitPartials || (t.lastFinal !== undefined && bar[0] <= t.lastFinal)) return
     const throttle = this.opts.partialThrottleMs
-    const now = Date.now()
+    const now = this.timers.now()
     if (throttle === 0 || (t.timer === undefined && now - t.lastPartialAt >= throttle)) {
       t.lastPartialAt = now
       this.opts.sink.topic(t.key, candleMessage(t.symbol, t.interval, bar, false))
@@ -151,12 +167,12 @@ export class LiveFeed {
     }
     // Inside the throttle window: keep only the newest partial and send it when the window ends.
     t.pending = bar
-    t.timer ??= setTimeout(() => {
+    t.timer ??= this.timers.setTimeout(() => {
       t.timer = undefined
       const p = t.pending
       t.pending = undefined
       if (p === undefined || this.topics.get(t.key) !== t) return
-      t.lastPartialAt = Date.now()
+      t.lastPartialAt = this.timers.now()
       this.opts.sink.topic(t.key, candleMessage(t.symbol, t.interval, p, false))
     }, Math.max(0, throttle - (now - t.lastPartialAt)))
   }
@@ -169,7 +185,7 @@ export class LiveFeed {
 
   close (): void {
     this.unsubscribe()
-    for (const t of this.topics.values()) clearTimeout(t.timer)
+    for (const t of this.topics.values()) this.timers.clearTimeout(t.timer)
     this.topics.clear()
   }
 }
