@@ -4,6 +4,7 @@ import type { Log } from '../src/log.js'
 import { minuteCandles } from '../src/exchange/simulator/price-model.js'
 import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
 import { T0, tempDir } from './helpers.js'
+import { MIN, startHarness, stepMinutes, waitFor } from './ingest-helpers.js'
 
 interface Line { level: string, obj: Record<string, unknown>, msg?: string }
 
@@ -36,4 +37,29 @@ t.test('a final checkpoint that fails at close is logged as a warning with its e
   const reopened = await DuckDbCandleStore.open({ path, log: memoryLog([]) })
   t.teardown(() => reopened.close())
   t.equal((await reopened.getCandles({ symbol: 'BTCUSDT', interval: '1m', limit: 100 })).length, 10, 'nothing committed was lost')
+})
+
+t.test('closed candles held during a catch-up, then not storable at stop: the failure is logged with its error', async (t) => {
+  const lines: Line[] = []
+  const h = await startHarness(t, { symbols: ['BTCUSDT'], lookbackMs: 60 * MIN, ingestor: { log: memoryLog(lines) } })
+  h.ingestor.start()
+  await waitFor(() => h.messages.some((m) => m.type === 'resync_done'), 30_000, 'the first catch-up')
+  await h.ingestor.idle()
+  // Slow REST answers keep the catch-up after a reconnect running while the stream closes minutes,
+  // which the ingestor holds until that catch-up ends.
+  h.sim.faults.restDelayMs(1000)
+  h.sim.faults.dropStreams()
+  const state = (h.ingestor as unknown as { states: Map<string, { held: Map<number, unknown> }> }).states.get('BTCUSDT')!
+  await waitFor(async () => {
+    await stepMinutes(h.clock, 1)
+    return state.held.size > 0
+  }, 30_000, 'a closed candle held during the catch-up')
+  h.store.upsertBatch = async () => { throw new Error('IO Error: No space left on device') }
+  await h.ingestor.stop()
+  // However the held candles reach the store (released as the interrupted catch-up ends, or written
+  // by stop() itself), their failed write is logged with the error, never swallowed.
+  const failure = lines.find((l) => (l.level === 'warn' || l.level === 'error') && /store/.test(l.msg ?? '') && (l.obj.err as Error | undefined)?.message?.includes('No space left') === true)
+  t.ok(failure !== undefined, `the failed write of held candles is logged (${JSON.stringify(lines.map((l) => l.msg))})`)
+  t.ok(failure?.obj.err instanceof Error, 'with the error itself')
+  t.match(String((failure?.obj.err as Error | undefined)?.stack), /No space left on device/, 'and its stack')
 })
