@@ -3,13 +3,14 @@
 // the latest page with 1,024 distinct limits, 3977 to 5000, each body ~350 KB: 350 MB if the cache
 // kept them all. The service's RSS before and after is judged against the budget plus a fixed
 // allowance (CACHE_ALLOWANCE_MB in lib/figures.ts, see bench/README.md). The same requests against a service with the
-// cache off (LATEST_CACHE_MAX_BYTES=0) show what serving them costs without any cache.
+// cache off (LATEST_CACHE_MAX_BYTES=0) show what serving them costs without any cache; the
+// difference between the two growths is what the cache itself costs.
 // Knobs: --budget-mb 32  --settle 2 (s before each reading)  --connections 4  --threads 1
 import { Knobs } from './lib/args.js'
 import { serviceEntry } from './lib/build.js'
 import { runBenchmark } from './lib/bench-main.js'
 import { removeTmpDb, tmpDbPath } from './lib/datasets.js'
-import { CACHE_ALLOWANCE_MB as ALLOWANCE_MB } from './lib/figures.js'
+import { CACHE_ALLOWANCE_MB as ALLOWANCE_MB, CACHE_OVERHEAD_MB } from './lib/figures.js'
 import { log } from './lib/log.js'
 import { SERVER_TS } from './lib/paths.js'
 import { runToExit } from './lib/processes.js'
@@ -74,7 +75,8 @@ runBenchmark('cache-memory', async () => {
     const growth = cached.afterMb - cached.beforeMb
     log(`cache ${budgetMb} MiB: RSS ${cached.beforeMb.toFixed(1)} -> ${cached.afterMb.toFixed(1)} MiB (+${growth.toFixed(1)}; budget ${budgetMb} + ${ALLOWANCE_MB} MiB allowance = ${budgetMb + ALLOWANCE_MB} MiB) after ${LAST_LIMIT - FIRST_LIMIT + 1} bodies of ${(cached.bodyBytes / 1048576).toFixed(0)} MiB in all; the cache holds ${cached.cache.entries} bodies, ${(cached.cache.bytes / 1048576).toFixed(1)} MiB`)
     const off = await measure(entry, path, 0, threads, settleS, connections)
-    log(`cache off: RSS ${off.beforeMb.toFixed(1)} -> ${off.afterMb.toFixed(1)} MiB (+${(off.afterMb - off.beforeMb).toFixed(1)})`)
+    const offGrowth = off.afterMb - off.beforeMb
+    log(`cache off: RSS ${off.beforeMb.toFixed(1)} -> ${off.afterMb.toFixed(1)} MiB (+${offGrowth.toFixed(1)}); the cache costs ${(growth - offGrowth).toFixed(1)} MiB (budget ${budgetMb} + ${CACHE_OVERHEAD_MB} MiB)`)
     if (cached.cache.bytes > budgetMb * 1048576) throw new Error(`the cache holds ${cached.cache.bytes} bytes, over its ${budgetMb} MiB budget`)
     return {
       figures: {
@@ -86,9 +88,10 @@ runBenchmark('cache-memory', async () => {
         'cache_memory.cache_mb': cached.cache.bytes / 1048576,
         'cache_memory.cache_entries': cached.cache.entries,
         'cache_memory.bodies_mb': cached.bodyBytes / 1048576,
-        'cache_memory.off_growth_mb': off.afterMb - off.beforeMb
+        'cache_memory.off_growth_mb': offGrowth,
+        'cache_memory.cache_cost_mb': growth - offGrowth
       },
-      details: { knobs: knobs.used, budget_mb: budgetMb, allowance_mb: ALLOWANCE_MB, requests: LAST_LIMIT - FIRST_LIMIT + 1, limits: `${FIRST_LIMIT}-${LAST_LIMIT}` }
+      details: { knobs: knobs.used, budget_mb: budgetMb, allowance_mb: ALLOWANCE_MB, overhead_mb: CACHE_OVERHEAD_MB, requests: LAST_LIMIT - FIRST_LIMIT + 1, limits: `${FIRST_LIMIT}-${LAST_LIMIT}` }
     }
   } finally {
     removeTmpDb(path)

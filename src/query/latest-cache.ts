@@ -1,10 +1,13 @@
 // Serialized bodies of "latest N" candle responses, the request every chart makes first, kept as
 // UTF-8 bytes so a hit is written to the socket without encoding 37 KB again. The cache is bounded
 // by the bytes it holds, not by its entry count: `limit` is the client's to choose, and 1,024
-// distinct limits near 5,000 would otherwise pin ~350 KB each. A body is dropped on any write to
-// its symbol; a per-symbol version stops a read that raced a write from caching what it saw
-// before the write.
+// distinct limits near 5,000 would otherwise pin ~350 KB each. Bodies are copied into a
+// BodyArena, so the memory behind the budget is allocated once and reused (see body-arena.ts);
+// a hit is a copy out of it, which is cheap next to reading and encoding the candles again. A
+// body is dropped on any write to its symbol; a per-symbol version stops a read that raced a
+// write from caching what it saw before the write.
 import { LRUCache } from 'lru-cache'
+import { BLOCK_BYTES, BodyArena, type ArenaBody } from './body-arena.js'
 
 /** Bytes an entry costs besides its body: the key string and the cache's own bookkeeping. */
 const ENTRY_OVERHEAD_BYTES = 256
@@ -19,19 +22,24 @@ export interface LatestCacheStats {
 
 export class LatestBodyCache {
   /** Undefined when the budget is 0: nothing is cached. */
-  private readonly bodies?: LRUCache<string, Buffer>
+  private readonly bodies?: LRUCache<string, ArenaBody>
+  private readonly arena?: BodyArena
   // One number per stored symbol; symbols come from the store's writes, not from requests.
   private readonly versions = new Map<string, number>()
   hits = 0
   misses = 0
 
   constructor (readonly maxBytes: number) {
-    if (maxBytes > 0) {
-      this.bodies = new LRUCache<string, Buffer>({
+    if (maxBytes >= BLOCK_BYTES) {
+      const arena = new BodyArena(Math.floor(maxBytes / BLOCK_BYTES))
+      this.arena = arena
+      this.bodies = new LRUCache<string, ArenaBody>({
         maxSize: maxBytes,
         // A body larger than the whole budget is simply not cached.
         maxEntrySize: maxBytes,
-        sizeCalculation: (body, key) => body.byteLength + key.length + ENTRY_OVERHEAD_BYTES
+        // Counted as the blocks it occupies, the memory it really keeps.
+        sizeCalculation: (body, key) => body.blocks.length * BLOCK_BYTES + key.length + ENTRY_OVERHEAD_BYTES,
+        dispose: (body) => { arena.release(body) }
       })
     }
   }
@@ -45,17 +53,27 @@ export class LatestBodyCache {
   }
 
   get (key: string): Buffer | undefined {
-    if (this.bodies === undefined) return undefined
+    if (this.bodies === undefined || this.arena === undefined) return undefined
     const body = this.bodies.get(key)
-    if (body === undefined) this.misses++
-    else this.hits++
-    return body
+    if (body === undefined) {
+      this.misses++
+      return undefined
+    }
+    this.hits++
+    return this.arena.read(body)
   }
 
-  /** Stores a body read while the symbol was at `version`; ignored if a write happened since. */
+  /** Stores a copy of a body read while the symbol was at `version`; ignored if a write happened since. */
   set (symbol: string, key: string, version: number, body: Buffer): void {
-    if (this.bodies === undefined || this.version(symbol) !== version) return
-    this.bodies.set(key, ownBytes(body))
+    const { bodies, arena } = this
+    if (bodies === undefined || arena === undefined || this.version(symbol) !== version) return
+    const blocks = BodyArena.blocksFor(body.byteLength)
+    if (blocks > arena.capacityBlocks || blocks * BLOCK_BYTES + key.length + ENTRY_OVERHEAD_BYTES > this.maxBytes) return
+    bodies.delete(key)
+    // Room first: the least recently used bodies give their blocks back until this one fits.
+    while (arena.freeBlocks < blocks && bodies.pop() !== undefined);
+    const stored = arena.store(body)
+    if (stored !== undefined) bodies.set(key, stored)
   }
 
   invalidate (symbol: string): void {
@@ -79,15 +97,4 @@ export class LatestBodyCache {
   stats (): LatestCacheStats {
     return { entries: this.size, bytes: this.bytes, max_bytes: this.maxBytes, hits: this.hits, misses: this.misses }
   }
-}
-
-/**
- * A body that owns its memory. Node carves small Buffers (under 4 KB) out of shared 8 KB slabs, so
- * caching a slice would keep a whole slab alive and the byte count would understate what is held.
- */
-function ownBytes (body: Buffer): Buffer {
-  if (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength) return body
-  const own = Buffer.allocUnsafeSlow(body.byteLength)
-  body.copy(own)
-  return own
 }

@@ -5,6 +5,7 @@ import { splitSymbol } from '../domain/symbols.js'
 import type { CandleTuple } from '../domain/candle.js'
 import type { CandleQuery, CandleStore } from '../store/candle-store.js'
 import { ApiError, notFound } from './api-error.js'
+import { candlesJson } from './candles-json.js'
 import { resolveCandleQuery, type CandleLimits, type RawCandleParams } from './candle-request.js'
 import { LatestBodyCache } from './latest-cache.js'
 
@@ -92,7 +93,7 @@ export class MarketData {
     }
     const version = this.cache.version(q.symbol)
     const data = await this.readCandles(q, signal)
-    const body = Buffer.from(JSON.stringify({ symbol: q.symbol, interval: q.interval, data }))
+    const body = candlesJson(q.symbol, q.interval, data)
     if (key !== undefined) this.cache.set(q.symbol, key, version, body)
     return body
   }
