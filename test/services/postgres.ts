@@ -1,0 +1,117 @@
+// A throwaway PostgreSQL for tests: TEST_DATABASE_URL when set (CI starts one server for the whole
+// suite), otherwise one server per test process, initdb'd into a temp folder and listening on a
+// free loopback port, with fsync off. Every caller gets a database of its own, so test files
+// running in parallel never see each other's tables.
+import { randomBytes } from 'node:crypto'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import pg from 'pg'
+import type { Teardown } from '../helpers.js'
+import {
+  debianPostgresBins, freePort, isExecutable, onPath, ownedTempDir, runAs, spawnServer, stopServer, unprivilegedUser, waitReady
+} from './processes.js'
+
+export const POSTGRES_INSTALL = 'sudo apt-get install postgresql'
+
+/** The folder holding initdb and postgres: PG_BIN, Debian's newest (15+), or PATH. */
+export function postgresBin (): string | undefined {
+  const candidates = [process.env.PG_BIN, ...debianPostgresBins(), onPath('initdb')?.replace(/\/initdb$/, '')]
+  return candidates.find((dir): dir is string =>
+    dir !== undefined && dir !== '' && isExecutable(join(dir, 'initdb')) && isExecutable(join(dir, 'postgres')))
+}
+
+/** `false` when tests can have a PostgreSQL, else the reason to give tap's `skip` option. */
+export function postgresSkip (): string | false {
+  if ((process.env.TEST_DATABASE_URL ?? '') !== '' || postgresBin() !== undefined) return false
+  return `no PostgreSQL 15+ found: install it with \`${POSTGRES_INSTALL}\` (or set TEST_DATABASE_URL)`
+}
+
+export interface PostgresServer {
+  /** Superuser URL of the server's `postgres` database. */
+  url: string
+  stop: () => Promise<void>
+}
+
+async function answers (url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 })
+  try {
+    await client.connect()
+    await client.query('SELECT 1')
+    return true
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+/** Starts a PostgreSQL server of its own in a temp folder; `stop()` shuts it down and removes the folder. */
+export async function startPostgres (): Promise<PostgresServer> {
+  const bin = postgresBin()
+  if (bin === undefined) throw new Error(String(postgresSkip()))
+  const user = unprivilegedUser()
+  const dir = ownedTempDir('tv-api-pg-', user)
+  const data = join(dir, 'data')
+  try {
+    await runAs(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'], user)
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
+  // A free port can be taken between our look and the server's bind: try a few.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort()
+    const child = spawnServer(join(bin, 'postgres'), [
+      '-D', data, '-p', String(port), '-k', dir,
+      '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
+      '-c', 'max_connections=200', '-c', 'shared_buffers=64MB'
+    ], user, dir)
+    const url = `postgres://postgres@127.0.0.1:${port}/postgres`
+    try {
+      await waitReady(child, 'postgres', () => answers(url))
+      // SIGQUIT: immediate shutdown; the folder is removed anyway, so there is nothing to flush.
+      return { url, stop: () => stopServer(child, 'SIGQUIT', dir) }
+    } catch (err) {
+      await stopServer(child, 'SIGQUIT')
+      if (attempt >= 3 || !/could not bind|Address already in use/i.test(child.output())) {
+        rmSync(dir, { recursive: true, force: true })
+        throw err
+      }
+    }
+  }
+}
+
+let shared: Promise<string> | undefined
+
+/** The admin URL: TEST_DATABASE_URL, or this process's own server, stopped when tap finishes. */
+function adminUrl (): Promise<string> {
+  const fromEnv = process.env.TEST_DATABASE_URL ?? ''
+  if (fromEnv !== '') return Promise.resolve(fromEnv)
+  shared ??= (async () => {
+    const server = await startPostgres()
+    const { default: tap } = await import('tap')
+    tap.teardown(() => server.stop())
+    return server.url
+  })()
+  return shared
+}
+
+/** Runs one statement on the admin database. */
+export async function adminQuery (sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: await adminUrl() })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}
+
+/** URL of a new empty database, dropped (connections and all) at teardown. */
+export async function postgresDatabase (t: Teardown): Promise<string> {
+  const admin = await adminUrl()
+  const name = `tv_test_${process.pid}_${randomBytes(6).toString('hex')}`
+  await adminQuery(`CREATE DATABASE ${name}`)
+  t.teardown(() => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+  const url = new URL(admin)
+  url.pathname = `/${name}`
+  return url.toString()
+}
