@@ -1,6 +1,6 @@
 // `tv-api simulator`: the Binance simulator on its own, for demos and benchmarks that run the
 // service (or any Binance client) in another process.
-import { RealClock, startSimulator, DEFAULT_SYMBOLS } from '../exchange/simulator/server.js'
+import { RealClock, startSimulator, tickMsForSpeed, DEFAULT_SYMBOLS } from '../exchange/simulator/server.js'
 import { UsageError, type Command } from './command.js'
 import { listenFailure } from './listen.js'
 import { parseSymbolList, parseTimeOption } from './options.js'
@@ -34,7 +34,7 @@ export const simulatorCommand: Command = {
     const now = Date.now()
     const startMs = parseTimeOption(options.get('START'), 'start', now, now)
     const symbols = parseSymbolList(options.get('SYMBOLS') ?? DEFAULT_SYMBOLS.join(','), 'symbols')
-    const clock = new RealClock({ startMs, speed, tickMs: Math.max(20, Math.min(250, 250 / speed)) })
+    const clock = new RealClock({ startMs, speed, tickMs: tickMsForSpeed(speed) })
     let sim: Awaited<ReturnType<typeof startSimulator>>
     try {
       sim = await startSimulator({ host, port, clock, symbols, seed })

@@ -4,7 +4,7 @@ import type { Config } from '../config.js'
 import type { Log } from '../log.js'
 import { BinanceExchange, type BinanceExchangeOptions } from './binance/binance-exchange.js'
 import type { Exchange } from './exchange.js'
-import { DEFAULT_SYMBOLS, RealClock, startSimulator, type SimulatorOptions } from './simulator/server.js'
+import { DEFAULT_SYMBOLS, RealClock, startSimulator, tickMsForSpeed, type SimulatorOptions } from './simulator/server.js'
 
 export interface ConnectedExchange {
   exchange: Exchange
@@ -25,7 +25,7 @@ export async function connectExchange (
   if (config.EXCHANGE === 'simulator') {
     const symbols = [...new Set([...DEFAULT_SYMBOLS, ...config.LIVE_SYMBOLS, ...(opts.symbols ?? [])])]
     const speed = config.SIMULATOR_SPEED
-    const clock = new RealClock({ speed, tickMs: Math.max(20, Math.round(250 / speed)) })
+    const clock = new RealClock({ speed, tickMs: tickMsForSpeed(speed) })
     const sim = await startSimulator({ symbols, clock, ...opts.simulator })
     restUrl = sim.restUrl
     wsUrl = sim.wsUrl

@@ -1,18 +1,14 @@
 // The Exchange over Binance (or anything that speaks its wire format, such as the simulator).
 import type { Log } from '../../log.js'
 import type { Exchange, ExchangeKline, KlinePageRequest, KlineStream, KlineStreamHandlers, ReachListener, StreamKey, SymbolMeta } from '../exchange.js'
-import { BinanceKlineStream } from './kline-stream.js'
+import { BinanceKlineStream, type KlineStreamTuning } from './kline-stream.js'
 import { BinanceRestClient, type RestPolicy } from './rest-client.js'
 
-export interface BinanceExchangeOptions {
+export interface BinanceExchangeOptions extends KlineStreamTuning {
   restUrl: string
   wsUrl: string
   log: Log
   rest?: Partial<RestPolicy>
-  /** Stream silence that counts as a dead connection (default 3 minutes). */
-  silenceTimeoutMs?: number
-  backoffMinMs?: number
-  backoffMaxMs?: number
 }
 
 export class BinanceExchange implements Exchange {

@@ -9,15 +9,19 @@ import type { KlineStream, KlineStreamHandlers, ReachListener, StreamKey } from 
 import { connectorLogger, urlHost } from './rest-client.js'
 import { WireError, parseStreamMessage, streamName } from './wire.js'
 
-export interface KlineStreamOptions {
-  wsUrl: string
-  streams: readonly StreamKey[]
-  handlers: KlineStreamHandlers
-  log: Log
+/** When a connection counts as dead, and how long reconnects wait. */
+export interface KlineStreamTuning {
   /** No message for this long means the connection is dead (default: 3 minutes, 3 × 1m). */
   silenceTimeoutMs?: number
   backoffMinMs?: number
   backoffMaxMs?: number
+}
+
+export interface KlineStreamOptions extends KlineStreamTuning {
+  wsUrl: string
+  streams: readonly StreamKey[]
+  handlers: KlineStreamHandlers
+  log: Log
   reach?: ReachListener
 }
 

@@ -90,6 +90,14 @@ export interface RealClockOptions {
   tickMs?: number
 }
 
+/**
+ * Wall ms between ticks of a clock running `speed` times as fast as the wall: a tick about every
+ * 250 simulated ms, but at least every 250 wall ms and never more often than every 20.
+ */
+export function tickMsForSpeed (speed: number): number {
+  return Math.max(20, Math.min(250, Math.round(250 / speed)))
+}
+
 /** Follows the wall clock from `startMs`, optionally sped up, ticking on an unref'd timer. */
 export class RealClock implements SimClock {
   private readonly startMs: number

@@ -1,19 +1,15 @@
-// The simulated market: which minutes exist (listing time, maintenance gaps) and the full kline
-// (OHLCV from the price model plus the trade statistics Binance also reports) of any bucket as it
-// stands at a given time. REST, streams and groundTruth() all read candles from here, so a store
-// filled from either channel can be compared against groundTruth() exactly.
+// The simulated market: the full kline (OHLCV from the price model plus the trade statistics
+// Binance also reports) of any bucket as it stands at a given time, over the minutes that exist
+// (minute-calendar.ts), and Binance's selections of them. REST, streams and groundTruth() all read
+// candles from here, so a store filled from either channel can be compared against groundTruth()
+// exactly.
 import {
   HOUR_MS, MINUTE_MS, addBuckets, bucketCloseTime, bucketStart, bucketStartAtOrAfter, maxIntervalMs, type Interval
 } from '../../domain/intervals.js'
 import type { Candle } from '../../domain/candle.js'
-import { MINUTE_STEPS, hashUnit, minuteCandle, symbolModel } from './price-model.js'
-
-/** Minutes with open time in [from, to) do not exist (for one symbol, or all when omitted). */
-export interface GapSpec {
-  symbol?: string
-  from: number
-  to: number
-}
+import { CHILD, mergeStats, minuteStats, type BucketStats } from './bucket-stats.js'
+import { MinuteCalendar, type GapSpec } from './minute-calendar.js'
+import { MINUTE_STEPS, symbolModel } from './price-model.js'
 
 export interface MarketOptions {
   seed?: number
@@ -21,9 +17,6 @@ export interface MarketOptions {
   listedAt?: number | Readonly<Record<string, number>>
   gaps?: readonly GapSpec[]
 }
-
-/** Binance spot's launch day; the default listing time of every simulated symbol. */
-export const DEFAULT_LISTED_AT = Date.UTC(2017, 7, 17)
 
 /** One kline as Binance reports it: the candle plus trade statistics, as of some moment. */
 export interface Kline {
@@ -46,173 +39,45 @@ export interface KlineQuery {
   limit: number
 }
 
-// Sums are kept in integer volume units so aggregates match price-model's intervalCandle exactly.
-interface Agg {
-  open: number
-  high: number
-  low: number
-  close: number
-  volumeUnits: number
-  quoteVolume: number
-  trades: number
-  takerUnits: number
-  takerQuote: number
-  firstTradeId: number
-  lastTradeId: number
-}
-
-// Each interval is built from buckets of a smaller one that tiles it exactly. The first build of a
-// long bucket still visits every minute (about 7 µs each, so 1000 daily candles take ~10 s), but
-// once its hours and days are cached a month costs ~31 lookups instead of 44,640 minutes.
-const CHILD: Record<Exclude<Interval, '1m'>, Interval> = {
-  '3m': '1m',
-  '5m': '1m',
-  '15m': '5m',
-  '30m': '15m',
-  '1h': '30m',
-  '2h': '1h',
-  '4h': '2h',
-  '6h': '2h',
-  '8h': '4h',
-  '12h': '4h',
-  '1d': '12h',
-  '1w': '1d',
-  '1M': '1d'
-}
-
 // Only hourly and longer buckets are cached (45 entries per simulated day): shorter ones are cheap
-// to rebuild from minutes, and caching them would evict the long ones that are expensive.
+// to rebuild from minutes, and caching them would evict the long ones that are expensive. The
+// first build of a long bucket still visits every minute (about 7 µs each, so 1000 daily candles
+// take ~10 s); once its hours and days are cached, a month is ~31 lookups.
 const CACHE_LIMIT = 200_000
 const CACHE_MIN_INTERVAL_MS = HOUR_MS
-// Trade ids are minute-index × this + sequence, so ids are unique and increase with time.
-const TRADE_ID_STRIDE = 10_000
-
-function floorMinute (t: number): number {
-  return Math.floor(t / MINUTE_MS) * MINUTE_MS
-}
-
-function ceilMinute (t: number): number {
-  return Math.ceil(t / MINUTE_MS) * MINUTE_MS
-}
-
-function merge (a: Agg, b: Agg): Agg {
-  return {
-    open: a.open,
-    high: Math.max(a.high, b.high),
-    low: Math.min(a.low, b.low),
-    close: b.close,
-    volumeUnits: a.volumeUnits + b.volumeUnits,
-    quoteVolume: a.quoteVolume + b.quoteVolume,
-    trades: a.trades + b.trades,
-    takerUnits: a.takerUnits + b.takerUnits,
-    takerQuote: a.takerQuote + b.takerQuote,
-    firstTradeId: a.firstTradeId >= 0 ? a.firstTradeId : b.firstTradeId,
-    lastTradeId: b.lastTradeId >= 0 ? b.lastTradeId : a.lastTradeId
-  }
-}
-
-/** Sorted, merged, minute-aligned [from, to) ranges of missing minutes. */
-type Holes = ReadonlyArray<{ from: number, to: number }>
 
 export class Market {
   readonly seed: number
-  private readonly listedAt: number | Readonly<Record<string, number>>
-  private readonly gaps: readonly GapSpec[]
-  private readonly holes = new Map<string, Holes>()
-  private readonly cache = new Map<string, Agg | null>()
+  private readonly calendar: MinuteCalendar
+  private readonly cache = new Map<string, BucketStats | null>()
 
   constructor (options: MarketOptions = {}) {
     this.seed = options.seed ?? 1
-    this.listedAt = options.listedAt ?? DEFAULT_LISTED_AT
-    this.gaps = options.gaps ?? []
-    for (const g of this.gaps) {
-      if (Number.isNaN(g.from) || Number.isNaN(g.to)) throw new RangeError('gap bounds must be numbers')
-    }
+    this.calendar = new MinuteCalendar(options.listedAt, options.gaps)
   }
 
   listingTime (symbol: string): number {
-    if (typeof this.listedAt === 'number') return this.listedAt
-    return this.listedAt[symbol] ?? DEFAULT_LISTED_AT
-  }
-
-  // Pre-listing time is just one more hole, so existence checks only walk one list.
-  private holesFor (symbol: string): Holes {
-    let holes = this.holes.get(symbol)
-    if (holes === undefined) {
-      const raw = [{ from: Number.NEGATIVE_INFINITY, to: ceilMinute(this.listingTime(symbol)) }]
-      for (const g of this.gaps) {
-        if (g.symbol !== undefined && g.symbol !== symbol) continue
-        const from = ceilMinute(g.from)
-        const to = ceilMinute(g.to)
-        if (to > from) raw.push({ from, to })
-      }
-      raw.sort((a, b) => a.from - b.from)
-      const merged: Array<{ from: number, to: number }> = []
-      for (const r of raw) {
-        const last = merged.at(-1)
-        if (last !== undefined && r.from <= last.to) last.to = Math.max(last.to, r.to)
-        else merged.push({ ...r })
-      }
-      holes = merged
-      this.holes.set(symbol, holes)
-    }
-    return holes
+    return this.calendar.listingTime(symbol)
   }
 
   /** Whether the 1m candle opening at `minute` (aligned) exists at all. */
   minuteExists (symbol: string, minute: number): boolean {
-    return !this.holesFor(symbol).some(h => h.from <= minute && minute < h.to)
+    return this.calendar.minuteExists(symbol, minute)
   }
 
   /** Open time of the first existing minute at or after `t`; undefined if none ever exists. */
   nextMinute (symbol: string, t: number): number | undefined {
-    let m = ceilMinute(t)
-    for (const h of this.holesFor(symbol)) {
-      if (h.from <= m && m < h.to) m = h.to
-    }
-    return Number.isFinite(m) ? m : undefined
+    return this.calendar.nextMinute(symbol, t)
   }
 
   /** Open time of the last existing minute at or before `t`; undefined before listing. */
   prevMinute (symbol: string, t: number): number | undefined {
-    let m = floorMinute(t)
-    const holes = this.holesFor(symbol)
-    for (let i = holes.length - 1; i >= 0; i--) {
-      const h = holes[i]!
-      if (h.from <= m && m < h.to) m = h.from - MINUTE_MS
-    }
-    return Number.isFinite(m) ? m : undefined
-  }
-
-  private minuteAgg (symbol: string, t: number, steps: number): Agg {
-    const m = symbolModel(symbol, this.seed)
-    const scale = 10 ** m.volumeDecimals
-    const c = minuteCandle(symbol, t, steps, this.seed)
-    const index = t / MINUTE_MS
-    const s = Math.max(0, Math.min(MINUTE_STEPS, steps))
-    const volumeUnits = Math.round(c.volume * scale)
-    const fullTrades = 20 + Math.floor(hashUnit(m.key, 2001, index) * 1500)
-    const trades = Math.floor(fullTrades * s / MINUTE_STEPS)
-    const takerUnits = Math.floor(volumeUnits * (0.3 + 0.4 * hashUnit(m.key, 2002, index)))
-    const avgPrice = (c.open + c.high + c.low + c.close) / 4
-    return {
-      open: c.open,
-      high: c.high,
-      low: c.low,
-      close: c.close,
-      volumeUnits,
-      quoteVolume: volumeUnits / scale * avgPrice,
-      trades,
-      takerUnits,
-      takerQuote: takerUnits / scale * avgPrice,
-      firstTradeId: trades > 0 ? index * TRADE_ID_STRIDE : -1,
-      lastTradeId: trades > 0 ? index * TRADE_ID_STRIDE + trades - 1 : -1
-    }
+    return this.calendar.prevMinute(symbol, t)
   }
 
   // The bucket opening at `start` built from existing minutes with open ≤ asOf; the minute
   // containing asOf is partial, with the same step arithmetic as price-model's intervalCandle.
-  private agg (symbol: string, interval: Interval, start: number, asOf: number): Agg | undefined {
+  private stats (symbol: string, interval: Interval, start: number, asOf: number): BucketStats | undefined {
     if (asOf < start) return undefined
     const end = addBuckets(interval, start, 1)
     const cacheable = end <= asOf && maxIntervalMs(interval) >= CACHE_MIN_INTERVAL_MS
@@ -221,17 +86,17 @@ export class Market {
       const hit = this.cache.get(key)
       if (hit !== undefined) return hit ?? undefined
     }
-    let out: Agg | undefined
+    let out: BucketStats | undefined
     const first = this.nextMinute(symbol, start)
     if (first !== undefined && first < end && first <= asOf) {
       if (interval === '1m') {
         const steps = start + MINUTE_MS <= asOf ? MINUTE_STEPS : Math.floor(((asOf - start) / MINUTE_MS) * MINUTE_STEPS)
-        out = this.minuteAgg(symbol, start, steps)
+        out = minuteStats(symbol, start, steps, this.seed)
       } else {
         const child = CHILD[interval]
         for (let c = bucketStart(child, first); c < end && c <= asOf;) {
-          const part = this.agg(symbol, child, c, asOf)
-          if (part !== undefined) out = out === undefined ? part : merge(out, part)
+          const part = this.stats(symbol, child, c, asOf)
+          if (part !== undefined) out = out === undefined ? part : mergeStats(out, part)
           // Hop over holes instead of visiting every empty child bucket.
           const next = this.nextMinute(symbol, addBuckets(child, c, 1))
           if (next === undefined) break
@@ -252,7 +117,7 @@ export class Market {
    */
   kline (symbol: string, interval: Interval, openTime: number, asOf = Number.POSITIVE_INFINITY): Kline | undefined {
     const start = bucketStart(interval, openTime)
-    const a = this.agg(symbol, interval, start, asOf)
+    const a = this.stats(symbol, interval, start, asOf)
     if (a === undefined) return undefined
     const scale = 10 ** symbolModel(symbol, this.seed).volumeDecimals
     const closeTime = bucketCloseTime(interval, start)
@@ -320,29 +185,4 @@ export class Market {
     }
     return out
   }
-}
-
-// groundTruth() is called in loops by tests; reusing a Market keeps its aggregate cache warm.
-const sharedMarkets = new Map<string, Market>()
-
-function marketFor (seed: number, options: Omit<MarketOptions, 'seed'>): Market {
-  const key = JSON.stringify([seed, options.listedAt ?? null, options.gaps ?? []])
-  let market = sharedMarkets.get(key)
-  if (market === undefined) {
-    if (sharedMarkets.size >= 16) sharedMarkets.clear()
-    market = new Market({ ...options, seed })
-    sharedMarkets.set(key, market)
-  }
-  return market
-}
-
-/**
- * The complete candles of `symbol` at `interval` with open time in [from, to), exactly as the
- * simulator serves them once closed: gaps and pre-listing minutes are left out, and higher
- * intervals aggregate only the minutes that exist. Pass the simulator's listedAt/gaps when it was
- * started with non-default ones. Candles are returned regardless of any clock; a running
- * simulator only serves those closed by its current time.
- */
-export function groundTruth (symbol: string, interval: Interval, from: number, to: number, seed = 1, options: Omit<MarketOptions, 'seed'> = {}): Candle[] {
-  return marketFor(seed, options).closedKlines(symbol, interval, from, to).map(k => k.candle)
 }

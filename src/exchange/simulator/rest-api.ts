@@ -1,5 +1,5 @@
 // The /api/v3 market-data endpoints: parameter validation with Binance's error codes, and the
-// responses. Transport concerns (weights, faults, delays, headers) live in server.ts.
+// responses. Transport concerns (weights, faults, delays, headers) live in rest-transport.ts.
 import { isInterval } from '../../domain/intervals.js'
 import { splitSymbol } from '../../domain/symbols.js'
 import type { Market } from './market.js'

@@ -1,22 +1,27 @@
 // A Binance-compatible spot market-data server on one port: the REST endpoints under /api/v3, the
 // raw and combined kline streams, fault injection, and a small /sim admin API so tests running in
 // another process can move a ManualClock or switch faults on.
-import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, STATUS_CODES } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
 import type { Interval } from '../../domain/intervals.js'
 import type { Candle } from '../../domain/candle.js'
-import { ManualClock, RealClock, type SimClock } from './clock.js'
-import { Faults, type RestFailure } from './faults.js'
-import { Market, type GapSpec } from './market.js'
-import { API_ROUTES, runRoute } from './rest-api.js'
-import { StreamHub, parseStreamUrl } from './stream-hub.js'
-import { ERRORS, ipBanned, tooMuchWeight, type TimeScale } from './wire.js'
+import { handleAdmin } from './admin-api.js'
+import { RealClock, type SimClock } from './clock.js'
+import { Faults } from './faults.js'
+import { Market } from './market.js'
+import type { GapSpec } from './minute-calendar.js'
+import { RestTransport, type RestRequestRecord } from './rest-transport.js'
+import { StreamHub } from './stream-hub.js'
+import { parseStreamUrl } from './stream-url.js'
 
-export { ManualClock, RealClock, type RealClockOptions, type SimClock, type TickListener } from './clock.js'
+export { ManualClock, RealClock, tickMsForSpeed, type RealClockOptions, type SimClock, type TickListener } from './clock.js'
 export { Faults, type RestFailureSpec, type RestFailureStatus } from './faults.js'
-export { DEFAULT_LISTED_AT, Market, groundTruth, type GapSpec, type Kline, type MarketOptions } from './market.js'
-export { parseStreamName, parseStreamUrl, type StreamTarget } from './stream-hub.js'
+export { groundTruth } from './ground-truth.js'
+export { Market, type Kline, type MarketOptions } from './market.js'
+export { DEFAULT_LISTED_AT, type GapSpec } from './minute-calendar.js'
+export type { RestRequestRecord } from './rest-transport.js'
+export { parseStreamName, parseStreamUrl, type StreamTarget } from './stream-url.js'
 export {
   combinedMessage, klineEvent, klineRow, serverShutdownEvent,
   type KlineEvent, type KlinePayload, type KlineRow, type ServerShutdownEvent, type TimeScale
@@ -48,14 +53,6 @@ export interface SimulatorOptions {
   wallNow?: () => number
 }
 
-export interface RestRequestRecord {
-  /** Wall-clock ms when the request arrived. */
-  at: number
-  path: string
-  query: Record<string, string>
-  status: number
-}
-
 export interface Simulator {
   /** http://host:port, no trailing slash. */
   restUrl: string
@@ -73,46 +70,6 @@ export interface Simulator {
   close: () => Promise<void>
 }
 
-const WEIGHT_WINDOW_MS = 60_000
-const DEFAULT_BAN_SEC = 120
-const MAX_ADMIN_BODY = 64 * 1024
-// Bounds the request log of a long-running simulator; tests never get near it.
-const MAX_LOGGED_REQUESTS = 50_000
-
-// Binance counts weight per IP per calendar minute; the simulator has one client population.
-class WeightMeter {
-  private window = Number.NaN
-  private used = 0
-
-  constructor (private readonly limit: number, private readonly wallNow: () => number) {}
-
-  private roll (): void {
-    const window = Math.floor(this.wallNow() / WEIGHT_WINDOW_MS)
-    if (window !== this.window) {
-      this.window = window
-      this.used = 0
-    }
-  }
-
-  current (): number {
-    this.roll()
-    return this.used
-  }
-
-  /** Adds `weight` unless that would pass the limit (rejected requests are not counted). */
-  tryUse (weight: number): boolean {
-    this.roll()
-    if (this.used + weight > this.limit) return false
-    this.used += weight
-    return true
-  }
-
-  secondsToNextWindow (): number {
-    const now = this.wallNow()
-    return Math.max(1, Math.ceil(((Math.floor(now / WEIGHT_WINDOW_MS) + 1) * WEIGHT_WINDOW_MS - now) / 1000))
-  }
-}
-
 function urlHost (host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1'
   return host.includes(':') ? `[${host}]` : host
@@ -121,18 +78,6 @@ function urlHost (host: string): string {
 function positive (name: string, value: number): number {
   if (!(value > 0) || !Number.isFinite(value)) throw new RangeError(`${name} must be a positive number, got ${value}`)
   return value
-}
-
-async function readBody (req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    const buf = chunk as Buffer
-    size += buf.length
-    if (size > MAX_ADMIN_BODY) throw new RangeError('request body too large')
-    chunks.push(buf)
-  }
-  return Buffer.concat(chunks).toString('utf8')
 }
 
 export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simulator> {
@@ -150,9 +95,6 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
     ...(opts.listedAt === undefined ? {} : { listedAt: opts.listedAt }),
     ...(opts.gaps === undefined ? {} : { gaps: opts.gaps })
   })
-  const weights = new WeightMeter(weightLimit, wallNow)
-  const requests: RestRequestRecord[] = []
-  const delays = new Set<NodeJS.Timeout>()
   let closing: Promise<void> | undefined
 
   // Faults and the hub need each other; the hooks only run after both exist.
@@ -169,109 +111,14 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
     pingIntervalMs,
     pongTimeoutMs
   })
+  const rest = new RestTransport({ market, symbols, clock, faults, weightLimitPerMinute: weightLimit, wallNow })
 
-  function sendJson (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    if (res.destroyed || res.writableEnded) return
-    const used = String(weights.current())
-    res.writeHead(status, {
-      'content-type': 'application/json;charset=UTF-8',
-      'x-mbx-used-weight-1m': used,
-      'x-mbx-used-weight': used,
-      ...headers
-    })
-    res.end(JSON.stringify(body))
-  }
-
-  async function sleep (ms: number): Promise<void> {
-    await new Promise<void>(resolve => {
-      const timer = setTimeout(() => { delays.delete(timer); resolve() }, ms)
-      delays.add(timer)
-    })
-  }
-
-  function failureResponse (failure: RestFailure): { body: unknown, headers: Record<string, string> } {
-    switch (failure.status) {
-      case 429: {
-        const retryAfter = failure.retryAfterSec ?? weights.secondsToNextWindow()
-        return { body: tooMuchWeight(weightLimit), headers: { 'retry-after': String(retryAfter) } }
-      }
-      case 418: {
-        const retryAfter = failure.retryAfterSec ?? DEFAULT_BAN_SEC
-        return { body: ipBanned(wallNow() + retryAfter * 1000), headers: { 'retry-after': String(retryAfter) } }
-      }
-      case 451:
-        return { body: ERRORS.restrictedLocation, headers: {} }
-      case 500:
-      case 503:
-        return { body: ERRORS.internal, headers: {} }
-    }
-  }
-
-  async function handleApi (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const record: RestRequestRecord = { at: wallNow(), path: url.pathname, query: Object.fromEntries(url.searchParams), status: 0 }
-    requests.push(record)
-    if (requests.length > MAX_LOGGED_REQUESTS) requests.splice(0, requests.length - MAX_LOGGED_REQUESTS)
-    const respond = (status: number, body: unknown, headers?: Record<string, string>): void => {
-      record.status = status
-      sendJson(res, status, body, headers)
-    }
-    const delay = faults.restDelay
-    if (delay > 0) await sleep(delay)
-    const failure = faults.takeRestFailure(url.pathname)
-    if (failure !== undefined) {
-      const { body, headers } = failureResponse(failure)
-      respond(failure.status, body, headers)
-      return
-    }
-    const route = req.method === 'GET' && Object.hasOwn(API_ROUTES, url.pathname) ? API_ROUTES[url.pathname] : undefined
-    if (route === undefined) {
-      respond(404, { code: -1, msg: `Unknown endpoint ${req.method ?? ''} ${url.pathname}` })
-      return
-    }
-    if (!weights.tryUse(route.weight)) {
-      respond(429, tooMuchWeight(weightLimit), { 'retry-after': String(weights.secondsToNextWindow()) })
-      return
-    }
-    const unit = req.headers['x-mbx-time-unit']
-    const timeScale: TimeScale = typeof unit === 'string' && /^microsecond$/i.test(unit) ? 1000 : 1
-    const result = runRoute(route, url.searchParams, { market, symbols, now: clock.now(), timeScale, weightLimitPerMinute: weightLimit })
-    respond(result.status, result.body)
-  }
-
-  async function handleAdmin (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const route = `${req.method ?? ''} ${url.pathname}`
-    if (route === 'GET /sim/clock') {
-      sendJson(res, 200, { now: clock.now() })
-    } else if (route === 'POST /sim/clock/advance') {
-      if (!(clock instanceof ManualClock)) {
-        sendJson(res, 409, { code: -1, msg: 'The simulator clock is not a ManualClock.' })
-        return
-      }
-      const ms = Number(url.searchParams.get('ms'))
-      if (!Number.isFinite(ms) || ms < 0) {
-        sendJson(res, 400, { code: -1, msg: "Parameter 'ms' must be a non-negative number." })
-        return
-      }
-      sendJson(res, 200, { now: clock.advance(ms) })
-    } else if (route === 'POST /sim/faults') {
-      try {
-        const text = await readBody(req)
-        faults.apply(text.trim() === '' ? {} : JSON.parse(text))
-      } catch (error) {
-        sendJson(res, 400, { code: -1, msg: (error as Error).message })
-        return
-      }
-      sendJson(res, 200, { ok: true })
-    } else {
-      sendJson(res, 404, { code: -1, msg: `Unknown endpoint ${route}` })
-    }
-  }
-
+  const admin = { clock, faults, send: rest.sendJson.bind(rest) }
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://simulator.invalid')
-    const work = url.pathname.startsWith('/sim/') ? handleAdmin(req, res, url) : handleApi(req, res, url)
+    const work = url.pathname.startsWith('/sim/') ? handleAdmin(req, res, url, admin) : rest.handle(req, res, url)
     work.catch((error: unknown) => {
-      sendJson(res, 500, { code: -1001, msg: `Internal error; ${(error as Error).message}` })
+      rest.sendJson(res, 500, { code: -1001, msg: `Internal error; ${(error as Error).message}` })
     })
   })
 
@@ -306,8 +153,7 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
   async function close (): Promise<void> {
     streams.close()
     wss.close()
-    for (const timer of delays) clearTimeout(timer)
-    delays.clear()
+    rest.close()
     const closed = new Promise<void>(resolve => { server.close(() => { resolve() }) })
     server.closeAllConnections()
     await closed
@@ -320,7 +166,7 @@ export async function startSimulator (opts: SimulatorOptions = {}): Promise<Simu
     port,
     clock,
     faults,
-    requests,
+    requests: rest.requests,
     connections: () => streams.size,
     groundTruth: (symbol, interval, from, to) => {
       const now = clock.now()

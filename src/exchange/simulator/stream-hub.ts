@@ -1,51 +1,14 @@
-// The WebSocket side of the simulator: stream URLs, live SUBSCRIBE/UNSUBSCRIBE, kline emission
-// on clock ticks, server pings with pong timeouts, and the stream faults.
+// The WebSocket side of the simulator: open stream connections and their subscriptions, kline
+// emission on clock ticks, server pings with pong timeouts, and the stream faults. Upgrade URLs
+// are parsed in stream-url.ts and control requests answered in stream-control.ts.
 import { WebSocket, type RawData } from 'ws'
-import { addBuckets, bucketStart, isInterval, type Interval } from '../../domain/intervals.js'
+import { addBuckets, bucketStart, type Interval } from '../../domain/intervals.js'
 import type { SimClock } from './clock.js'
 import type { Faults } from './faults.js'
 import type { Kline, Market } from './market.js'
+import { handleControl, type ControlSession } from './stream-control.js'
+import { parseStreamName, type StreamTarget } from './stream-url.js'
 import { combinedMessage, klineEvent, serverShutdownEvent, type KlineEvent, type TimeScale } from './wire.js'
-
-export interface StreamTarget {
-  /** Wrap every event as {stream, data} (the /stream endpoint). */
-  combined: boolean
-  streams: string[]
-  timeScale: TimeScale
-}
-
-export type StreamUrlResult =
-  | { ok: true, target: StreamTarget }
-  | { ok: false, status: 400 | 404, reason: string }
-
-/** Parses an upgrade request URL: /ws, /ws/<stream>, /stream?streams=a/b[&timeUnit=...]. */
-export function parseStreamUrl (rawUrl: string): StreamUrlResult {
-  const url = new URL(rawUrl, 'http://simulator.invalid')
-  const unit = url.searchParams.get('timeUnit')
-  let timeScale: TimeScale = 1
-  if (unit !== null && /^microsecond$/i.test(unit)) timeScale = 1000
-  else if (unit !== null && !/^millisecond$/i.test(unit)) return { ok: false, status: 400, reason: `Invalid timeUnit ${unit}` }
-  const path = url.pathname
-  if (path === '/ws' || path === '/ws/') return { ok: true, target: { combined: false, streams: [], timeScale } }
-  if (path.startsWith('/ws/')) return { ok: true, target: { combined: false, streams: [decodeURIComponent(path.slice(4))], timeScale } }
-  if (path === '/stream' || path === '/stream/') {
-    // Read `streams` by hand: URLSearchParams would turn the '+' of an @+08:00 suffix into a space.
-    const pair = url.search.slice(1).split('&').find(p => p.startsWith('streams='))
-    const list = pair === undefined ? '' : decodeURIComponent(pair.slice('streams='.length))
-    return { ok: true, target: { combined: true, streams: list.split('/').filter(s => s !== ''), timeScale } }
-  }
-  return { ok: false, status: 404, reason: `No stream endpoint at ${path}` }
-}
-
-/**
- * `<lowercase symbol>@kline_<interval>` to its parts; undefined for every other stream name. The
- * interval is case-sensitive (1M is a month) and upper-case symbols are not stream names.
- */
-export function parseStreamName (name: string): { symbol: string, interval: Interval } | undefined {
-  const m = /^([a-z0-9]+)@kline_([0-9]+[a-zA-Z])$/.exec(name)
-  if (m === null || !isInterval(m[2])) return undefined
-  return { symbol: m[1]!.toUpperCase(), interval: m[2] }
-}
 
 export interface StreamHubOptions {
   clock: SimClock
@@ -78,19 +41,10 @@ interface Connection {
   pingSeq: number
 }
 
-type ControlId = number | string | null
-
-const REQUEST_ID_RE = /^[A-Za-z0-9_-]{1,36}$/
-const METHODS = '`SUBSCRIBE`, `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, `SET_PROPERTY`, `GET_PROPERTY`'
-
 function rawText (data: RawData): string {
   if (Buffer.isBuffer(data)) return data.toString('utf8')
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
   return Buffer.from(data).toString('utf8')
-}
-
-function isStringArray (value: unknown): value is string[] {
-  return Array.isArray(value) && value.every(v => typeof v === 'string')
 }
 
 export class StreamHub {
@@ -123,7 +77,8 @@ export class StreamHub {
       pingSeq: 0
     }
     this.subscribe(conn, target.streams)
-    ws.on('message', data => { this.onControl(conn, rawText(data)) })
+    const session = this.controlSession(conn)
+    ws.on('message', data => { handleControl(rawText(data), session) })
     ws.on('pong', data => { this.onPong(conn, data.toString('utf8')) })
     ws.on('close', () => { this.conns.delete(conn) })
     // ws closes the socket itself after a protocol error; the listener only prevents a crash.
@@ -235,61 +190,14 @@ export class StreamHub {
     if (conn.ws.readyState === WebSocket.OPEN) conn.ws.send(JSON.stringify(message))
   }
 
-  private onControl (conn: Connection, text: string): void {
-    let msg: unknown
-    try {
-      msg = JSON.parse(text)
-    } catch (error) {
-      this.reply(conn, { code: 3, msg: `Invalid JSON: ${(error as Error).message}` })
-      return
-    }
-    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
-      this.reply(conn, { code: 2, msg: 'Invalid request: expected a JSON object' })
-      return
-    }
-    const req = msg as Record<string, unknown>
-    const rawId = req.id
-    if (!(rawId === undefined || rawId === null || Number.isSafeInteger(rawId) ||
-      (typeof rawId === 'string' && REQUEST_ID_RE.test(rawId)))) {
-      this.reply(conn, { code: 2, msg: 'Invalid request: request ID must be an integer, null, or an alphanumeric string of up to 36 characters' })
-      return
-    }
-    const id = (rawId ?? null) as ControlId
-    const fail = (code: number, detail: string): void => { this.reply(conn, { code, msg: detail, id }) }
-    const params = req.params
-    switch (req.method) {
-      case 'SUBSCRIBE':
-      case 'UNSUBSCRIBE':
-        if (!isStringArray(params)) {
-          fail(2, 'Invalid request: params must be an array of stream names')
-          return
-        }
-        if (req.method === 'SUBSCRIBE') this.subscribe(conn, params)
-        else for (const name of params) conn.subs.delete(name)
-        this.reply(conn, { result: null, id })
-        return
-      case 'LIST_SUBSCRIPTIONS':
-        this.reply(conn, { result: [...conn.subs.keys()], id })
-        return
-      case 'SET_PROPERTY':
-        if (!Array.isArray(params) || params.length !== 2) fail(2, 'Invalid request: SET_PROPERTY takes [name, value]')
-        else if (typeof params[0] !== 'string') fail(2, 'Invalid request: property name must be a string')
-        else if (params[0] !== 'combined') fail(0, 'Unknown property')
-        else if (typeof params[1] !== 'boolean') fail(1, 'Invalid value type: expected Boolean')
-        else {
-          conn.combined = params[1]
-          this.reply(conn, { result: null, id })
-        }
-        return
-      case 'GET_PROPERTY':
-        if (!Array.isArray(params) || params.length !== 1) fail(2, 'Invalid request: GET_PROPERTY takes [name]')
-        else if (typeof params[0] !== 'string') fail(2, 'Invalid request: property name must be a string')
-        else if (params[0] !== 'combined') fail(0, 'Unknown property')
-        else this.reply(conn, { result: conn.combined, id })
-        return
-      default:
-        if (typeof req.method !== 'string') fail(2, 'Invalid request: missing field `method`')
-        else fail(2, `Invalid request: unknown variant \`${req.method}\`, expected one of ${METHODS}`)
+  private controlSession (conn: Connection): ControlSession {
+    return {
+      reply: message => { this.reply(conn, message) },
+      subscribe: names => { this.subscribe(conn, names) },
+      unsubscribe: names => { for (const name of names) conn.subs.delete(name) },
+      subscriptions: () => [...conn.subs.keys()],
+      combined: () => conn.combined,
+      setCombined: on => { conn.combined = on }
     }
   }
 

@@ -45,6 +45,13 @@ export interface BinanceErrorBody {
 /** 1 for milliseconds, 1000 when the client asked for MICROSECOND time fields. */
 export type TimeScale = 1 | 1000
 
+/** A timeUnit value (any case) as a TimeScale; undefined when it is neither unit Binance knows. */
+export function timeUnitScale (unit: string): TimeScale | undefined {
+  if (/^microsecond$/i.test(unit)) return 1000
+  if (/^millisecond$/i.test(unit)) return 1
+  return undefined
+}
+
 /** Binance prints every price and quantity with 8 decimals. */
 export function decimal (x: number): string {
   return x.toFixed(8)

@@ -1,6 +1,6 @@
 import t from 'tap'
-import type { KlineEvent, Simulator } from '../src/exchange/simulator/server.js'
-import { Collector, MIN, T0, connector, getJson, quiet, silentLogger, sleep, startTestSim, waitFor } from './simulator-helpers.js'
+import type { KlineEvent, Simulator } from '../../../src/exchange/simulator/server.js'
+import { Collector, MIN, T0, connector, getJson, quiet, silentLogger, sleep, startTestSim, waitFor } from '../../simulator-helpers.js'
 
 const NOW = T0 + 30_000
 

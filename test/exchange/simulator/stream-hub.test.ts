@@ -1,7 +1,7 @@
 import t from 'tap'
-import { ManualClock, RealClock } from '../src/exchange/simulator/clock.js'
-import { parseStreamName, parseStreamUrl, type KlineEvent, type KlineRow, type Simulator } from '../src/exchange/simulator/server.js'
-import { Collector, MIN, T0, connector, getJson, quiet, silentLogger, sleep, startTestSim, waitFor } from './simulator-helpers.js'
+import { ManualClock, RealClock } from '../../../src/exchange/simulator/clock.js'
+import { parseStreamName, parseStreamUrl, type KlineEvent, type KlineRow, type Simulator } from '../../../src/exchange/simulator/server.js'
+import { Collector, MIN, T0, connector, getJson, quiet, silentLogger, sleep, startTestSim, waitFor } from '../../simulator-helpers.js'
 
 const NOW = T0 + 30_000
 

@@ -1,10 +1,10 @@
 import t from 'tap'
-import { RealClock } from '../src/exchange/simulator/clock.js'
-import { intervalCandle } from '../src/exchange/simulator/price-model.js'
-import { Market, groundTruth, klineEvent, klineRow, startSimulator, type KlineRow, type Simulator } from '../src/exchange/simulator/server.js'
-import { bucketCloseTime, bucketStart, type Interval } from '../src/domain/intervals.js'
-import type { Candle } from '../src/domain/candle.js'
-import { MIN, T0, connector, getJson, silentLogger, startTestSim, type JsonResponse } from './simulator-helpers.js'
+import { RealClock } from '../../../src/exchange/simulator/clock.js'
+import { intervalCandle } from '../../../src/exchange/simulator/price-model.js'
+import { Market, groundTruth, klineEvent, klineRow, startSimulator, type KlineRow, type Simulator } from '../../../src/exchange/simulator/server.js'
+import { bucketCloseTime, bucketStart, type Interval } from '../../../src/domain/intervals.js'
+import type { Candle } from '../../../src/domain/candle.js'
+import { MIN, T0, connector, getJson, silentLogger, startTestSim, type JsonResponse } from '../../simulator-helpers.js'
 
 const NOW = T0 + 30_000
 
