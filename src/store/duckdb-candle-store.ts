@@ -15,7 +15,7 @@ import { planRead, readWindowed, servableRange, type Direction } from './candle-
 import { DATABASE_ALIAS, MEMORY_PATH, openDatabase, type DatabaseHandle } from './duckdb-database.js'
 import { applyMigrations, loadSymbolCatalog, stderrLog, upgradeLegacyFile } from './schema-setup.js'
 import { PreparedStatements } from './prepared-statements.js'
-import { SerialQueue } from './serial-queue.js'
+import { SerialQueue } from '../async/serial-queue.js'
 import { interruptible } from './query-interrupt.js'
 import { CheckpointBudget, MAX_TRANSACTION_ROWS, STAGE_TABLE, dropStage, resetStage, slices } from './bulk-writes.js'
 

@@ -3,6 +3,7 @@ export class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve()
   private pending = 0
 
+  /** Jobs queued or running. */
   get size (): number {
     return this.pending
   }
@@ -12,5 +13,10 @@ export class SerialQueue {
     const result = this.tail.then(job, job)
     this.tail = result.then(() => { this.pending-- }, () => { this.pending-- })
     return result
+  }
+
+  /** Resolves once every job queued so far has settled; never rejects. */
+  async idle (): Promise<void> {
+    await this.tail
   }
 }
