@@ -44,7 +44,7 @@ export interface BuildOptions {
   store?: DuckDbCandleStore
   /** Exchange, simulator and threshold overrides for live ingestion (tests). */
   ingest?: IngestPluginOptions
-  /** Clock override for the /ws hub's keepalive (tests). */
+  /** Clock override for the /ws hub's keepalive, stall checks and inbound budget (tests). */
   hub?: LiveHubPluginOptions
 }
 

@@ -4,7 +4,7 @@ import t from 'tap'
 import { CatchUpTail } from '../src/ingest/catch-up-tail.js'
 import { minuteCandles } from '../src/exchange/simulator/price-model.js'
 import { MIN, NOW, waitFor } from './ingest-helpers.js'
-import { Client, startLiveService } from './ws-helpers.js'
+import { Client, startLiveService } from './routes/ws-helpers.js'
 
 t.test('CatchUpTail keeps the newest candles by open time, each once', async (t) => {
   const tail = new CatchUpTail(3)
@@ -30,7 +30,7 @@ t.test('a catch-up of 10,000 candles sends a subscriber only the newest HTTP_DEF
   s.sim.faults.dropStreams()
   await waitFor(() => c.messages.slice(before).some((m) => m.type === 'resync_done'), 60_000, 'resync_done')
   await s.ingestor.idle()
-  await s.app.liveHub.feed.idle()
+  await s.app.liveFeed.idle()
 
   const newest = lastBefore + 10_000 * MIN
   const after = c.messages.slice(before)

@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core'
 import { browserSkip, launchBrowser } from './browser.js'
 import { json, seededStore, testApp } from './helpers.js'
 import { MIN, waitFor } from './ingest-helpers.js'
-import { startLiveService } from './ws-helpers.js'
+import { startLiveService } from './routes/ws-helpers.js'
 
 type Bar = [number, number, number, number, number, number]
 

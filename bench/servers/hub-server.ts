@@ -92,7 +92,7 @@ const handlers: Record<string, Handler> = {
     })
     const ms = performance.now() - started
     // Let the feed drain what the last round queued.
-    await app.liveHub.feed.idle()
+    await app.liveFeed.idle()
     return { rounds, published: rounds * list.length, ms, written: app.liveHub.stats().messages_sent_total - before, writtenMs: performance.now() - started }
   },
   /**

@@ -1,8 +1,11 @@
-// One /ws client and its bounded send queue. Messages go straight to the socket while it keeps up;
-// once the socket holds more than FLUSH_THRESHOLD unsent bytes they wait in this queue instead.
-// A queue over its message or byte limit, or one that has not drained for the stall timeout,
-// closes the client with 1013, so a slow reader only ever costs its own memory.
+// One /ws client: its bounded send queue, the topics it asked for, the live messages it holds back
+// behind a pending snapshot, its inbound frame budget and when it last answered a ping. Messages
+// go straight to the socket while it keeps up; once the socket holds more than FLUSH_THRESHOLD
+// unsent bytes they wait in this queue instead. A queue over its message or byte limit, or one
+// that has not drained for the stall timeout, closes the client with 1013, so a slow reader only
+// ever costs its own memory. The hub decides what a client gets; only this class writes to it.
 import type { WebSocket } from 'ws'
+import { InboundBudget, type InboundVerdict } from './inbound-budget.js'
 
 export const CLOSE_GOING_AWAY = 1001
 export const CLOSE_POLICY = 1008
@@ -30,31 +33,106 @@ export interface ClientCounters {
   bytesSent: number
 }
 
+export interface LiveClientOptions {
+  limits: ClientLimits
+  /** Shared by every client of a hub: what all of them were sent. */
+  counters: ClientCounters
+  /** The clock of pongs, stalls and the inbound budget. */
+  now: () => number
+  /** Called once, with the reason the connection is ending. */
+  onCause: (client: LiveClient, cause: CloseCause) => void
+}
+
+/** The outcome of a subscribe: newly added, already there, or refused for the limit. */
+export type SubscribeOutcome = 'added' | 'present' | 'full'
+
+const EMPTY: ReadonlySet<string> = new Set()
+
 export class LiveClient {
-  /** Topics this client subscribed to; undefined until its first subscribe (broadcast mode). */
-  topics?: Set<string>
-  /** Topics whose snapshot is being read; their live messages wait here to keep order. */
-  readonly held = new Map<string, Buffer[]>()
-  lastPongAt = Date.now()
   closing?: CloseCause
+  /** Topics this client subscribed to; undefined until its first subscribe (broadcast mode). */
+  private ownTopics?: Set<string>
+  /** Topics whose snapshot is being read; their live messages wait here to keep order. */
+  private readonly held = new Map<string, Buffer[]>()
+  private readonly budget: InboundBudget
+  private lastPongAt: number
   private queue: Buffer[] = []
   private queuedBytes = 0
-  private lastProgressAt = Date.now()
+  private lastProgressAt: number
+  private readonly limits: ClientLimits
+  private readonly counters: ClientCounters
+  private readonly now: () => number
   private readonly written = () => {
-    this.lastProgressAt = Date.now()
+    this.lastProgressAt = this.now()
     this.flush()
   }
 
-  constructor (
-    readonly socket: WebSocket,
-    readonly id: number,
-    private readonly limits: ClientLimits,
-    private readonly counters: ClientCounters,
-    private readonly onCause: (client: LiveClient, cause: CloseCause) => void
-  ) {}
+  constructor (readonly socket: WebSocket, readonly id: number, private readonly opts: LiveClientOptions) {
+    this.limits = opts.limits
+    this.counters = opts.counters
+    this.now = opts.now
+    const now = this.now()
+    this.budget = new InboundBudget(now)
+    this.lastPongAt = now
+    this.lastProgressAt = now
+  }
 
   get queuedMessages (): number {
     return this.queue.length
+  }
+
+  /** False until the first subscribe: until then the client gets the broadcast topics. */
+  get subscribed (): boolean {
+    return this.ownTopics !== undefined
+  }
+
+  get topics (): ReadonlySet<string> {
+    return this.ownTopics ?? EMPTY
+  }
+
+  /** Ends broadcast mode even when the subscribe itself is refused, as the first subscribe always did. */
+  subscribe (topic: string, maxTopics: number): SubscribeOutcome {
+    this.ownTopics ??= new Set()
+    if (this.ownTopics.has(topic)) return 'present'
+    if (this.ownTopics.size >= maxTopics) return 'full'
+    this.ownTopics.add(topic)
+    return 'added'
+  }
+
+  /** True when the client had the topic; what it held back for it is dropped. */
+  unsubscribe (topic: string): boolean {
+    if (this.ownTopics?.delete(topic) !== true) return false
+    this.held.delete(topic)
+    return true
+  }
+
+  /** Holds the topic's live messages back while its snapshot is read; false if already held. */
+  hold (topic: string): boolean {
+    if (this.held.has(topic)) return false
+    this.held.set(topic, [])
+    return true
+  }
+
+  /** Sends what was held back for the topic (after its snapshot) and stops holding it. */
+  release (topic: string): void {
+    const held = this.held.get(topic)
+    if (held === undefined) return
+    this.held.delete(topic)
+    for (const data of held) this.send(data)
+  }
+
+  /** Charges one inbound frame against the client's budget. */
+  takeInbound (): InboundVerdict {
+    return this.budget.take(this.now())
+  }
+
+  notePong (): void {
+    this.lastPongAt = this.now()
+  }
+
+  /** True when no pong came for longer than `timeoutMs`. */
+  pongOverdue (timeoutMs: number): boolean {
+    return this.now() - this.lastPongAt > timeoutMs
   }
 
   /**
@@ -68,7 +146,7 @@ export class LiveClient {
       this.write(data)
       return
     }
-    if (this.queue.length === 0) this.lastProgressAt = Date.now()
+    if (this.queue.length === 0) this.lastProgressAt = this.now()
     this.queue.push(data)
     this.queuedBytes += data.length
     if (this.queue.length > this.limits.maxQueuedMessages || this.queuedBytes + this.socket.bufferedAmount > this.limits.maxQueuedBytes) {
@@ -106,8 +184,8 @@ export class LiveClient {
   }
 
   /** True when messages have waited longer than the stall timeout without the socket draining. */
-  stalled (now: number): boolean {
-    return this.queue.length > 0 && now - this.lastProgressAt > this.limits.stallTimeoutMs
+  stalled (): boolean {
+    return this.queue.length > 0 && this.now() - this.lastProgressAt > this.limits.stallTimeoutMs
   }
 
   /** Sends a close frame and cuts the connection if the handshake does not finish in time. */
@@ -128,7 +206,7 @@ export class LiveClient {
     this.closing = cause
     this.queue = []
     this.queuedBytes = 0
-    this.onCause(this, cause)
+    this.opts.onCause(this, cause)
     const timer = setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS)
     timer.unref()
     this.socket.once('close', () => clearTimeout(timer))

@@ -1,7 +1,9 @@
-// Turns the ingestor's 1m messages into per-topic messages for every (symbol, interval) somebody
-// listens to: 1m passes through, higher intervals are aggregated live, partials are throttled per
-// topic (the newest value wins and the final is never dropped), and each message is serialised
-// once for all its clients. Bus delivery only queues work, so publishing never waits on clients.
+// Turns the ingestor's 1m messages into per-topic messages for every active (symbol, interval):
+// 1m passes through, higher intervals are aggregated live, partials are throttled per topic (the
+// newest value wins and the final is never dropped), and each message is serialised once for all
+// its clients and handed to the sink (the hub). Bus delivery only queues work, so publishing never
+// waits on clients. Activation is not counted here: the hub's subscription index activates a topic
+// when it gains its first listener and deactivates it when it loses its last.
 import type { Candle, CandleTuple } from '../domain/candle.js'
 import { BASE_INTERVAL, type Interval } from '../domain/intervals.js'
 import type { Log } from '../log.js'
@@ -20,7 +22,6 @@ export interface TopicSink {
 export interface LiveFeedOptions {
   bus: LiveBus
   store: CandleStore
-  sink: TopicSink
   emitPartials: boolean
   partialThrottleMs: number
   log: Log
@@ -44,7 +45,6 @@ interface Topic {
   key: string
   symbol: string
   interval: Interval
-  refs: number
   aggregator?: BarAggregator
   /** Open time of the newest final sent, so nothing older goes out after it. */
   lastFinal?: number
@@ -57,15 +57,22 @@ export class LiveFeed {
   private readonly topics = new Map<string, Topic>()
   /** Per symbol: the serialised processing of its 1m messages by the aggregators. */
   private readonly chains = new Map<string, Promise<void>>()
-  private readonly unsubscribe: () => void
   private readonly timers: ThrottleTimers
+  private sink?: TopicSink
+  private unsubscribe?: () => void
   private queue: LiveMessage[] = []
   private scheduled = false
   messages = 0
 
   constructor (private readonly opts: LiveFeedOptions) {
     this.timers = opts.timers ?? SYSTEM_TIMERS
-    this.unsubscribe = opts.bus.subscribe((msg) => {
+  }
+
+  /** Starts listening to the bus; every message produced from then on goes to `sink`. */
+  connect (sink: TopicSink): void {
+    if (this.sink !== undefined) throw new Error('the live feed already has a sink')
+    this.sink = sink
+    this.unsubscribe = this.opts.bus.subscribe((msg) => {
       this.queue.push(msg)
       if (!this.scheduled) {
         this.scheduled = true
@@ -74,25 +81,22 @@ export class LiveFeed {
     })
   }
 
-  /** Starts producing a topic (reference counted: one activate per interested party). */
+  /** Starts producing a topic; activating an active topic changes nothing. */
   activate (symbol: string, interval: Interval): void {
     const key = topicKey(symbol, interval)
-    const t = this.topics.get(key)
-    if (t !== undefined) {
-      t.refs++
-      return
-    }
-    const topic: Topic = { key, symbol, interval, refs: 1, lastPartialAt: 0 }
+    if (this.topics.has(key)) return
+    const topic: Topic = { key, symbol, interval, lastPartialAt: 0 }
     if (interval !== BASE_INTERVAL) {
       topic.aggregator = new BarAggregator(symbol, interval, this.opts.store, (bar, final) => this.send(topic, bar, final))
     }
     this.topics.set(key, topic)
   }
 
+  /** Stops producing a topic: its pending partial and its aggregation are dropped. */
   deactivate (symbol: string, interval: Interval): void {
     const key = topicKey(symbol, interval)
     const t = this.topics.get(key)
-    if (t === undefined || --t.refs > 0) return
+    if (t === undefined) return
     this.timers.clearTimeout(t.timer)
     this.topics.delete(key)
   }
@@ -108,7 +112,7 @@ export class LiveFeed {
     for (const msg of batch) {
       this.messages++
       if (msg.type === 'resync_done') {
-        this.afterSymbols(msg.symbols, () => this.opts.sink.all(JSON.stringify(msg)))
+        this.afterSymbols(msg.symbols, () => this.sink!.all(JSON.stringify(msg)))
         continue
       }
       this.onMinute(msg.candle, msg.final)
@@ -154,7 +158,7 @@ export class LiveFeed {
         t.timer = undefined
         t.pending = undefined
       }
-      this.opts.sink.topic(t.key, candleMessage(t.symbol, t.interval, bar, true))
+      this.sink!.topic(t.key, candleMessage(t.symbol, t.interval, bar, true))
       return
     }
     if (!this.opts.emitPartials || (t.lastFinal !== undefined && bar[0] <= t.lastFinal)) return
@@ -162,7 +166,7 @@ export class LiveFeed {
     const now = this.timers.now()
     if (throttle === 0 || (t.timer === undefined && now - t.lastPartialAt >= throttle)) {
       t.lastPartialAt = now
-      this.opts.sink.topic(t.key, candleMessage(t.symbol, t.interval, bar, false))
+      this.sink!.topic(t.key, candleMessage(t.symbol, t.interval, bar, false))
       return
     }
     // Inside the throttle window: keep only the newest partial and send it when the window ends.
@@ -173,7 +177,7 @@ export class LiveFeed {
       t.pending = undefined
       if (p === undefined || this.topics.get(t.key) !== t) return
       t.lastPartialAt = this.timers.now()
-      this.opts.sink.topic(t.key, candleMessage(t.symbol, t.interval, p, false))
+      this.sink!.topic(t.key, candleMessage(t.symbol, t.interval, p, false))
     }, Math.max(0, throttle - (now - t.lastPartialAt)))
   }
 
@@ -184,7 +188,7 @@ export class LiveFeed {
   }
 
   close (): void {
-    this.unsubscribe()
+    this.unsubscribe?.()
     for (const t of this.topics.values()) this.timers.clearTimeout(t.timer)
     this.topics.clear()
   }

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { INTERVALS } from '../src/domain/intervals.js'
-import { MIN, NOW, stepMinutes, waitFor } from './ingest-helpers.js'
+import { INTERVALS } from '../../src/domain/intervals.js'
+import { MIN, NOW, stepMinutes, waitFor } from '../ingest-helpers.js'
 import { Client, SERVER_CLOSE_CODES, restCandle, startLiveService } from './ws-helpers.js'
 
 t.test('subscriptions: a 1m subscriber gets its topic only; a client that never subscribes gets both symbols', async (t) => {
@@ -36,7 +36,7 @@ t.test('subscriptions: a 1m subscriber gets its topic only; a client that never 
   await waitFor(() => sub.count('unsubscribed') === 1)
   const seen = sub.candles().length
   await stepMinutes(s.clock, 2)
-  await s.app.liveHub.feed.idle()
+  await s.app.liveFeed.idle()
   t.equal(sub.candles().length, seen, 'after unsubscribing from everything: nothing (no return to broadcast)')
   const stats = (await (await fetch(`${s.base}/stats`)).json() as { ws: Record<string, number> }).ws
   t.equal(stats.clients, 2)
@@ -56,7 +56,7 @@ t.test('higher intervals: 5m and 1h finals equal the REST candles of their bucke
     await s.ingestor.idle()
   }
   await s.ingestor.idle()
-  await s.app.liveHub.feed.idle()
+  await s.app.liveFeed.idle()
   await waitFor(() => c.candles('ETHUSDT', '1h').some((m) => m.final), 30_000, 'the 1h final')
   const finals5 = c.candles('ETHUSDT', '5m').filter((m) => m.final)
   t.ok(finals5.length >= 12, `5m finals (${finals5.length})`)
@@ -117,7 +117,7 @@ t.test('throttle 500 ms with partials every 100 ms: at most one partial per 500 
   }
   s.app.liveBus.publish({ type: 'candle', final: true, candle: { ...base, high: 130, low: 99, close: 125 } })
   await waitFor(() => c.candles('ETHUSDT', '1m').some((m) => m.final), 30_000, 'the final')
-  // Timing per window is tested on a driven clock (live-throttle.test.ts); over a real socket on a
+  // Timing per window is tested on a driven clock (test/live/live-feed-throttle.test.ts); over a real socket on a
   // machine of any speed, fewer partials arrive than were published, and the final always does.
   t.ok(received.length >= 1 && received.length < 25, `${received.length} of 25 partials`)
   const oneMinute = c.candles('ETHUSDT', '1m')

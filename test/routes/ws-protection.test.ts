@@ -1,8 +1,8 @@
 import t from 'tap'
 import WebSocket from 'ws'
-import { seedStore } from '../src/cli/seed.js'
-import { memoryStore } from './helpers.js'
-import { DAY, MIN, NOW, sleep, stepMinutes, waitFor } from './ingest-helpers.js'
+import { seedStore } from '../../src/cli/seed.js'
+import { memoryStore } from '../helpers.js'
+import { DAY, MIN, NOW, sleep, stepMinutes, waitFor } from '../ingest-helpers.js'
 import { Client, SERVER_CLOSE_CODES, startLiveService } from './ws-helpers.js'
 
 t.test('a client that stops reading is closed with 1013 while 50 others get every message in order', async (t) => {
@@ -37,7 +37,7 @@ t.test('a client that stops reading is closed with 1013 while 50 others get ever
   slow.ws.resume()
   t.equal(await slow.closed(), 1013, 'the slow client sees 1013')
 
-  await s.app.liveHub.feed.idle()
+  await s.app.liveFeed.idle()
   await waitFor(() => others.every((c) => c.candles().filter((m) => m.final).length === 3), 30_000, 'every final at every client')
   const reference = JSON.stringify(others[0]!.candles())
   t.ok(others.every((c) => JSON.stringify(c.candles()) === reference), 'all 50 received the same messages in the same order')

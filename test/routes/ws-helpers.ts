@@ -3,15 +3,15 @@
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import WebSocket from 'ws'
-import type { Config } from '../src/config.js'
-import { BinanceExchange } from '../src/exchange/binance/binance-exchange.js'
-import type { ManualClock, Simulator } from '../src/exchange/simulator/server.js'
-import type { LiveIngestor } from '../src/ingest/live-ingestor.js'
-import { silentLog } from '../src/log.js'
-import type { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
-import { testApp, type Teardown } from './helpers.js'
-import { FAST_EXCHANGE, startSim, waitFor } from './ingest-helpers.js'
-import { whenOpen } from './simulator-helpers.js'
+import type { Config } from '../../src/config.js'
+import { BinanceExchange } from '../../src/exchange/binance/binance-exchange.js'
+import type { ManualClock, Simulator } from '../../src/exchange/simulator/server.js'
+import type { LiveIngestor } from '../../src/ingest/live-ingestor.js'
+import { silentLog } from '../../src/log.js'
+import type { DuckDbCandleStore } from '../../src/store/duckdb-candle-store.js'
+import { testApp, type Teardown } from '../helpers.js'
+import { FAST_EXCHANGE, startSim, waitFor } from '../ingest-helpers.js'
+import { whenOpen } from '../simulator-helpers.js'
 
 export interface LiveService {
   app: FastifyInstance
@@ -37,7 +37,7 @@ export async function startLiveService (t: Teardown, config: Partial<Config> = {
   const lastClosed = Math.floor(clock.now() / 60_000) * 60_000 - 60_000
   await waitFor(() => symbols.every((sym) => ingestor.health().live.symbols[sym]?.last_closed_ts === lastClosed), 10_000, 'the first catch-up')
   await ingestor.idle()
-  await app.liveHub.feed.idle()
+  await app.liveFeed.idle()
   return { app, sim, clock, ingestor, url: `ws://127.0.0.1:${port}/ws`, base: `http://127.0.0.1:${port}` }
 }
 

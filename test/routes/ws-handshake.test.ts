@@ -1,8 +1,8 @@
 import { connect, type AddressInfo } from 'node:net'
 import t from 'tap'
 import type WebSocket from 'ws'
-import { testApp } from './helpers.js'
-import { waitFor } from './ingest-helpers.js'
+import { testApp } from '../helpers.js'
+import { waitFor } from '../ingest-helpers.js'
 
 interface RawResponse {
   status: number
