@@ -7,6 +7,8 @@
 import type { Candle, CandleTuple } from '../domain/candle.js'
 import { BASE_INTERVAL, type Interval } from '../domain/intervals.js'
 import type { Log } from '../log.js'
+import { KeyedSerialQueue } from '../async/keyed-serial-queue.js'
+import { TurnBatcher } from '../async/turn-batcher.js'
 import type { CandleStore } from '../store/candle-store.js'
 import { BarAggregator } from './bar-aggregator.js'
 import type { LiveBus, LiveMessage } from './live-bus.js'
@@ -56,12 +58,12 @@ interface Topic {
 export class LiveFeed {
   private readonly topics = new Map<string, Topic>()
   /** Per symbol: the serialised processing of its 1m messages by the aggregators. */
-  private readonly chains = new Map<string, Promise<void>>()
+  private readonly aggregation = new KeyedSerialQueue()
+  /** Bus messages wait here for the next turn, so a publisher never runs the fan-out. */
+  private readonly inbox = new TurnBatcher<LiveMessage>((batch) => this.drain(batch))
   private readonly timers: ThrottleTimers
   private sink?: TopicSink
   private unsubscribe?: () => void
-  private queue: LiveMessage[] = []
-  private scheduled = false
   messages = 0
 
   constructor (private readonly opts: LiveFeedOptions) {
@@ -72,13 +74,7 @@ export class LiveFeed {
   connect (sink: TopicSink): void {
     if (this.sink !== undefined) throw new Error('the live feed already has a sink')
     this.sink = sink
-    this.unsubscribe = this.opts.bus.subscribe((msg) => {
-      this.queue.push(msg)
-      if (!this.scheduled) {
-        this.scheduled = true
-        setImmediate(() => this.drain())
-      }
-    })
+    this.unsubscribe = this.opts.bus.subscribe((msg) => this.inbox.push(msg))
   }
 
   /** Starts producing a topic; activating an active topic changes nothing. */
@@ -105,10 +101,7 @@ export class LiveFeed {
     return this.topics.size
   }
 
-  private drain (): void {
-    this.scheduled = false
-    const batch = this.queue
-    this.queue = []
+  private drain (batch: LiveMessage[]): void {
     for (const msg of batch) {
       this.messages++
       if (msg.type === 'resync_done') {
@@ -124,7 +117,8 @@ export class LiveFeed {
     if (base !== undefined) this.send(base, [c.ts, c.open, c.high, c.low, c.close, c.volume], final)
     const aggregators = [...this.topics.values()].filter((t) => t.symbol === c.symbol && t.aggregator !== undefined)
     if (aggregators.length === 0) return
-    this.chain(c.symbol, async () => {
+    // Jobs never reject: a failing aggregator is logged and the others still get the minute.
+    void this.aggregation.run(c.symbol, async () => {
       for (const t of aggregators) {
         if (this.topics.get(t.key) !== t) continue
         try {
@@ -136,16 +130,10 @@ export class LiveFeed {
     })
   }
 
-  private chain (symbol: string, job: () => Promise<void>): void {
-    const next = (this.chains.get(symbol) ?? Promise.resolve()).then(job)
-    this.chains.set(symbol, next)
-  }
-
   /** Runs `fn` once the aggregations already queued for these symbols are out, to keep order. */
   private afterSymbols (symbols: readonly string[], fn: () => void): void {
-    const pending = symbols.map((s) => this.chains.get(s)).filter((p) => p !== undefined)
-    if (pending.length === 0) fn()
-    else void Promise.all(pending).then(fn)
+    if (symbols.some((s) => this.aggregation.busy(s))) void this.aggregation.idle(symbols).then(fn)
+    else fn()
   }
 
   private send (t: Topic, bar: CandleTuple, final: boolean): void {
@@ -183,8 +171,8 @@ export class LiveFeed {
 
   /** Resolves when queued messages and aggregations have been processed (tests, shutdown). */
   async idle (): Promise<void> {
-    while (this.scheduled || this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve))
-    await Promise.all(this.chains.values())
+    await this.inbox.idle()
+    await this.aggregation.idle()
   }
 
   close (): void {
