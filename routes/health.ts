@@ -46,7 +46,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     config: OPERATIONAL_ROUTE,
     schema: {
       tags: ['health'],
-      summary: 'Readiness: migrations ran, the store answers and the server is not overloaded',
+      summary: 'Readiness: migrations ran, the store answers, the live bus is connected and the server is not overloaded',
       response: { 200: ReadyResponse, 503: ReadyResponse, 500: ErrorResponse }
     }
   }, async (_request, reply) => {
@@ -54,6 +54,8 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       return reply.code(503).header('retry-after', '5').send({ status: 'not_ready', reason: 'overloaded: the event loop lags' })
     }
     if (!(await storeAnswers())) return reply.code(503).send({ status: 'not_ready', reason: 'the candle store does not answer' })
+    // While the bus is down this replica's /ws clients would get nothing: send them elsewhere.
+    if (!app.liveBus.ready()) return reply.code(503).header('retry-after', '2').send({ status: 'not_ready', reason: 'the live bus is disconnected (Redis); reconnecting' })
     return { status: 'ready' }
   })
 }

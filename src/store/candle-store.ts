@@ -28,6 +28,12 @@ export interface TimeRange {
   last: number
 }
 
+/** The stored span of one series. */
+export interface SeriesRange extends TimeRange {
+  symbol: string
+  interval: Interval
+}
+
 export interface IntervalRange extends TimeRange {
   interval: Interval
   /** True when stored as such; false when rolled up from 1m. */
@@ -47,6 +53,8 @@ export interface WriteInfo {
   rows: number
   /** Time the batch took, appending included. */
   durationMs: number
+  /** True for a write another process made, learnt from the bus (applyRemoteWrite, reloadIndex). */
+  remote?: boolean
 }
 
 export interface CsvLoadResult {
@@ -120,6 +128,19 @@ export interface CandleStore {
   checkpoint (): Promise<void>
   /** Called after each committed write with the symbols it touched. */
   onWrite (listener: WriteListener): () => void
+  /**
+   * For a store other processes write too (the live bus tells of their writes): takes in one such
+   * write without reading storage. Each symbol in `symbols` gets exactly the series ranges listed
+   * for it (a series not listed has no rows left); then the write listeners are told, `remote: true`.
+   * A store only its own process writes leaves it out.
+   */
+  applyRemoteWrite? (symbols: readonly string[], ranges: readonly SeriesRange[]): void
+  /**
+   * For a store other processes write too: re-reads every series range from storage, after
+   * notices of their writes may have been missed (the bus was disconnected); then tells the write
+   * listeners about every symbol, `remote: true`.
+   */
+  reloadIndex? (): Promise<void>
   /** Resolves when the database answers a trivial query. */
   ping (): Promise<void>
   close (): Promise<void>
