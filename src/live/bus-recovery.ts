@@ -2,9 +2,10 @@
 // publisher reports that it failed to publish, messages may have been lost; the finals among them
 // are in the store. So once messages flow again the replica re-reads its series index (notices of
 // writes may be lost too), re-publishes to its own subscribers every 1m final stored after the
-// newest one they got (the newest `publishLimit` per symbol at most, the catch-up's rule), then a
-// `resync_done` naming those symbols. What arrives from the bus meanwhile is held and delivered
-// after, so every subscriber still sees each symbol's finals in order.
+// newest one they got (the newest `publishLimit` per symbol at most, the catch-up's rule; only the
+// newest for a symbol first stored during the interruption), then a `resync_done` naming those
+// symbols. What arrives from the bus meanwhile is held and delivered after, so every subscriber
+// still sees each symbol's finals in order.
 import { fromTuple } from '../domain/candle.js'
 import { BASE_INTERVAL } from '../domain/intervals.js'
 import type { Log } from '../log.js'
@@ -147,7 +148,9 @@ export class BusRecovery {
       const since = this.upTo.get(symbol) ?? marks?.get(symbol)
       const last = store.storedRange(symbol, BASE_INTERVAL)?.last
       if (last === undefined || (since !== undefined && last <= since)) continue
-      const rows = await store.getCandles({ symbol, interval: BASE_INTERVAL, limit: this.opts.publishLimit })
+      // A symbol first stored since (another process imported it, or started ingesting it) may
+      // have thousands of bars nobody here watched live: its newest one stands for them.
+      const rows = await store.getCandles({ symbol, interval: BASE_INTERVAL, limit: since === undefined ? 1 : this.opts.publishLimit })
       let sent = 0
       for (const row of rows) {
         if (since !== undefined && row[0] <= since) continue

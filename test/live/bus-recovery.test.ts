@@ -70,9 +70,9 @@ t.test('symbols without a delivered final start from the index at the interrupti
   const s = await setup(t)
   await s.store.upsertBatch([minute('OLDUSDT', 0), minute('ETHUSDT', 0), minute('ETHUSDT', 1)])
   s.recovery.interrupted()
-  await s.store.upsertBatch([minute('ETHUSDT', 2), minute('NEWUSDT', 0)])
+  await s.store.upsertBatch([minute('ETHUSDT', 2), minute('ETHUSDT', 3), minute('NEWUSDT', 0), minute('NEWUSDT', 1)])
   await s.recovery.recover()
-  t.same(s.got.map(label), ['ETHUSDT:2', 'NEWUSDT:0', 'resync:ETHUSDT,NEWUSDT'], 'only what was stored after the interruption, and symbols first seen since')
+  t.same(s.got.map(label), ['ETHUSDT:2', 'ETHUSDT:3', 'NEWUSDT:1', 'resync:ETHUSDT,NEWUSDT'], 'only what was stored after the interruption; of a symbol first stored since, its newest bar')
 
   s.got.length = 0
   s.recovery.interrupted()
