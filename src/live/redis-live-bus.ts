@@ -5,8 +5,9 @@
 // once the connection is back, and a replica whose own connection dropped, or that hears of a gap,
 // re-publishes from the store what its subscribers may have missed (see bus-recovery.ts).
 import { randomUUID } from 'node:crypto'
-import { Redis, type RedisOptions } from 'ioredis'
+import type { Redis } from 'ioredis'
 import type { Log } from '../log.js'
+import { closeRedis, openRedis, redactUrl } from '../redis/redis-client.js'
 import { decodeBusMessage, encodeBusMessage, type BusPayload } from './bus-codec.js'
 import { BusRecovery, type RecoveryStore } from './bus-recovery.js'
 import { ListenerSet, type BusStatus, type LiveBus, type LiveListener, type LiveMessage, type WriteNotice, type WriteNoticeListener } from './live-bus.js'
@@ -29,7 +30,6 @@ export interface RedisLiveBusOptions {
 }
 
 const DEFAULT_HEARTBEAT_MS = 5000
-const DEFAULT_MAX_RECONNECT_DELAY_MS = 2000
 
 export class RedisLiveBus implements LiveBus {
   /** This process's id on the bus: its own write notices come back to it and are ignored. */
@@ -63,21 +63,15 @@ export class RedisLiveBus implements LiveBus {
     // Until the first subscription nothing is received; what is stored meanwhile is made good then.
     this.recovery.interrupted()
     const heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS
-    const maxDelay = opts.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS
-    const options: RedisOptions = {
-      // Nothing waits for a connection that is down: a command fails at once, and the ones in
-      // flight when it drops fail rather than being sent again later, out of order.
-      enableOfflineQueue: false,
-      autoResendUnfulfilledCommands: false,
+    const client = (name: string) => openRedis(opts.url, {
+      name,
+      commandTimeoutMs: heartbeatMs,
+      maxDelayMs: opts.maxReconnectDelayMs,
       // Subscribed by hand on every (re)connection, to know when messages flow again.
-      autoResubscribe: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: heartbeatMs,
-      connectTimeout: Math.max(heartbeatMs, 1000),
-      retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times - 1, 10), maxDelay) * (0.5 + Math.random() / 2)
-    }
-    this.pub = new Redis(opts.url, { ...options, connectionName: 'tv-api-bus-pub' })
-    this.sub = new Redis(opts.url, { ...options, connectionName: 'tv-api-bus-sub' })
+      extra: { autoResubscribe: false }
+    })
+    this.pub = client('tv-api-bus-pub')
+    this.sub = client('tv-api-bus-sub')
     for (const conn of [this.pub, this.sub]) conn.on('error', (err: Error) => this.connectionError(err))
     this.pub.on('ready', () => this.pubReady())
     this.sub.on('ready', () => { void this.subReady() })
@@ -145,13 +139,7 @@ export class RedisLiveBus implements LiveBus {
     this.recovery.close()
     this.live.clear()
     this.writes.clear()
-    await Promise.all([this.pub, this.sub].map(async (conn) => {
-      try {
-        await conn.quit()
-      } catch {
-        conn.disconnect()
-      }
-    }))
+    await Promise.all([closeRedis(this.pub), closeRedis(this.sub)])
   }
 
   private send (payload: BusPayload): void {
@@ -220,16 +208,5 @@ export class RedisLiveBus implements LiveBus {
     }
     if (payload.type === 'write' && origin === this.origin) return
     this.recovery.receive(payload)
-  }
-}
-
-/** The URL without its password, for logs. */
-export function redactUrl (url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password !== '') u.password = '***'
-    return u.toString()
-  } catch {
-    return '(not a URL)'
   }
 }
