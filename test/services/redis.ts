@@ -44,14 +44,17 @@ export function redisAnswers (host: string, port: number): Promise<boolean> {
   })
 }
 
-/** Starts a redis-server of its own (loopback, no RDB, no AOF); `stop()` shuts it down. */
-export async function startRedis (): Promise<RedisServer> {
+/**
+ * Starts a redis-server of its own (loopback, no RDB, no AOF); `stop()` shuts it down. `port`
+ * asks for a given one, to start a server again where its clients expect it.
+ */
+export async function startRedis (opts: { port?: number } = {}): Promise<RedisServer> {
   const bin = redisServerBin()
   if (bin === undefined) throw new Error(String(redisSkip()))
   const user = unprivilegedUser()
   const dir = ownedTempDir('tv-api-redis-', user)
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort()
+    const port = opts.port ?? await freePort()
     const child = spawnServer(bin, [
       '--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no',
       '--protected-mode', 'no', '--daemonize', 'no', '--loglevel', 'warning'
