@@ -2,6 +2,7 @@
 // for a connection that is down, since a caller is better told at once, and a lost connection is
 // made again by itself, backing off from 100 ms to `maxDelayMs` with jitter.
 import { Redis, type RedisOptions } from 'ioredis'
+import { jitteredBackoff } from '../async/backoff.js'
 
 export interface RedisClientOptions {
   /** Shown in CLIENT LIST, to tell the service's connections apart. */
@@ -24,7 +25,7 @@ export function openRedis (url: string, opts: RedisClientOptions): Redis {
     commandTimeout: opts.commandTimeoutMs,
     connectTimeout: Math.max(opts.commandTimeoutMs, 1000),
     connectionName: opts.name,
-    retryStrategy: (times) => Math.round(Math.min(100 * 2 ** Math.min(times - 1, 10), maxDelay) * (0.5 + Math.random() / 2)),
+    retryStrategy: (times) => Math.round(jitteredBackoff(times, 100, maxDelay)),
     ...opts.extra
   })
 }
