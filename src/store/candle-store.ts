@@ -145,3 +145,8 @@ export interface CandleStore {
   ping (): Promise<void>
   close (): Promise<void>
 }
+
+/** What every operation of a closed store rejects with. */
+export function storeClosedError (): Error {
+  return new Error('candle store is closed')
+}
