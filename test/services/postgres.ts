@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import type { Teardown } from '../helpers.js'
 import {
-  debianPostgresBins, freePort, isExecutable, onPath, ownedTempDir, runAs, spawnServer, stopServer, unprivilegedUser, waitReady
+  debianPostgresBins, isExecutable, launchOnPort, onPath, ownedTempDir, runAs, sharedServerUrl, spawnServer, stopServer, unprivilegedUser
 } from './processes.js'
 
 export const POSTGRES_INSTALL = 'sudo apt-get install postgresql'
@@ -56,43 +56,21 @@ export async function startPostgres (): Promise<PostgresServer> {
     rmSync(dir, { recursive: true, force: true })
     throw err
   }
-  // A free port can be taken between our look and the server's bind: try a few.
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort()
-    const child = spawnServer(join(bin, 'postgres'), [
+  const urlAt = (port: number) => `postgres://postgres@127.0.0.1:${port}/postgres`
+  // SIGQUIT: immediate shutdown; the folder is removed anyway, so there is nothing to flush.
+  const { port, child } = await launchOnPort('postgres', dir, undefined, 'SIGQUIT', (port) => ({
+    child: spawnServer(join(bin, 'postgres'), [
       '-D', data, '-p', String(port), '-k', dir,
       '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
       '-c', 'max_connections=200', '-c', 'shared_buffers=64MB'
-    ], user, dir)
-    const url = `postgres://postgres@127.0.0.1:${port}/postgres`
-    try {
-      await waitReady(child, 'postgres', () => answers(url))
-      // SIGQUIT: immediate shutdown; the folder is removed anyway, so there is nothing to flush.
-      return { url, stop: () => stopServer(child, 'SIGQUIT', dir) }
-    } catch (err) {
-      await stopServer(child, 'SIGQUIT')
-      if (attempt >= 3 || !/could not bind|Address already in use/i.test(child.output())) {
-        rmSync(dir, { recursive: true, force: true })
-        throw err
-      }
-    }
-  }
+    ], user, dir),
+    ready: () => answers(urlAt(port))
+  }))
+  return { url: urlAt(port), stop: () => stopServer(child, 'SIGQUIT', dir) }
 }
 
-let shared: Promise<string> | undefined
-
-/** The admin URL: TEST_DATABASE_URL, or this process's own server, stopped when tap finishes. */
-function adminUrl (): Promise<string> {
-  const fromEnv = process.env.TEST_DATABASE_URL ?? ''
-  if (fromEnv !== '') return Promise.resolve(fromEnv)
-  shared ??= (async () => {
-    const server = await startPostgres()
-    const { default: tap } = await import('tap')
-    tap.teardown(() => server.stop())
-    return server.url
-  })()
-  return shared
-}
+/** The admin URL: TEST_DATABASE_URL, or this process's own server. */
+const adminUrl = sharedServerUrl('TEST_DATABASE_URL', startPostgres)
 
 /** Runs one statement on the admin database. */
 export async function adminQuery (sql: string): Promise<void> {

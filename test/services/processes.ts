@@ -139,3 +139,51 @@ export async function runAs (command: string, args: string[], user: RunAs): Prom
   const [code] = await once(child, 'exit') as [number | null]
   if (code !== 0) throw new Error(`${command} failed (exit ${code}):\n${output}`)
 }
+
+export interface Launched {
+  child: Child
+  /** True once the server answers. */
+  ready: () => Promise<boolean>
+}
+
+/**
+ * Launches a server on `port`, or on a free one, and waits until it answers. A free port can be
+ * taken between our look and the server's bind, so that case is tried again (three times in all);
+ * any other failure removes `dir` and rejects. `failSignal` stops a server that did not come up.
+ */
+export async function launchOnPort (what: string, dir: string, port: number | undefined, failSignal: NodeJS.Signals,
+  launch: (port: number) => Launched): Promise<{ port: number, child: Child }> {
+  for (let attempt = 1; ; attempt++) {
+    const chosen = port ?? await freePort()
+    const { child, ready } = launch(chosen)
+    try {
+      await waitReady(child, what, ready)
+      return { port: chosen, child }
+    } catch (err) {
+      await stopServer(child, failSignal)
+      if (attempt >= 3 || !/could not bind|Address already in use/i.test(child.output())) {
+        rmSync(dir, { recursive: true, force: true })
+        throw err
+      }
+    }
+  }
+}
+
+/**
+ * The URL in the environment variable `name` when set (CI runs one server for the whole suite),
+ * else that of one server of this process's own, started on first use and stopped when tap finishes.
+ */
+export function sharedServerUrl (name: string, start: () => Promise<{ url: string, stop: () => Promise<void> }>): () => Promise<string> {
+  let shared: Promise<string> | undefined
+  return () => {
+    const fromEnv = process.env[name] ?? ''
+    if (fromEnv !== '') return Promise.resolve(fromEnv)
+    shared ??= (async () => {
+      const server = await start()
+      const { default: tap } = await import('tap')
+      tap.teardown(() => server.stop())
+      return server.url
+    })()
+    return shared
+  }
+}

@@ -3,9 +3,8 @@
 // Redis has no per-file databases worth the name (pub/sub channels ignore SELECT), so each caller
 // gets a key and channel prefix of its own instead.
 import { randomBytes } from 'node:crypto'
-import { rmSync } from 'node:fs'
 import { connect } from 'node:net'
-import { freePort, isExecutable, onPath, ownedTempDir, spawnServer, stopServer, unprivilegedUser, waitReady } from './processes.js'
+import { isExecutable, launchOnPort, onPath, ownedTempDir, sharedServerUrl, spawnServer, stopServer, unprivilegedUser } from './processes.js'
 
 export const REDIS_INSTALL = 'sudo apt-get install redis-server'
 
@@ -53,39 +52,18 @@ export async function startRedis (opts: { port?: number } = {}): Promise<RedisSe
   if (bin === undefined) throw new Error(String(redisSkip()))
   const user = unprivilegedUser()
   const dir = ownedTempDir('tv-api-redis-', user)
-  for (let attempt = 1; ; attempt++) {
-    const port = opts.port ?? await freePort()
-    const child = spawnServer(bin, [
+  const { port, child } = await launchOnPort('redis-server', dir, opts.port, 'SIGKILL', (port) => ({
+    child: spawnServer(bin, [
       '--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no',
       '--protected-mode', 'no', '--daemonize', 'no', '--loglevel', 'warning'
-    ], user, dir)
-    try {
-      await waitReady(child, 'redis-server', () => redisAnswers('127.0.0.1', port))
-      return { url: `redis://127.0.0.1:${port}`, stop: () => stopServer(child, 'SIGTERM', dir) }
-    } catch (err) {
-      await stopServer(child, 'SIGKILL')
-      if (attempt >= 3 || !/Address already in use/i.test(child.output())) {
-        rmSync(dir, { recursive: true, force: true })
-        throw err
-      }
-    }
-  }
+    ], user, dir),
+    ready: () => redisAnswers('127.0.0.1', port)
+  }))
+  return { url: `redis://127.0.0.1:${port}`, stop: () => stopServer(child, 'SIGTERM', dir) }
 }
 
-let shared: Promise<string> | undefined
-
-/** The server URL: TEST_REDIS_URL, or this process's own server, stopped when tap finishes. */
-function serverUrl (): Promise<string> {
-  const fromEnv = process.env.TEST_REDIS_URL ?? ''
-  if (fromEnv !== '') return Promise.resolve(fromEnv)
-  shared ??= (async () => {
-    const server = await startRedis()
-    const { default: tap } = await import('tap')
-    tap.teardown(() => server.stop())
-    return server.url
-  })()
-  return shared
-}
+/** The server URL: TEST_REDIS_URL, or this process's own server. */
+const serverUrl = sharedServerUrl('TEST_REDIS_URL', startRedis)
 
 export interface RedisService {
   url: string
