@@ -33,15 +33,21 @@ function collect (bus: RedisLiveBus): LiveMessage[] {
   return got
 }
 
-const finalsOf = (got: LiveMessage[]) => got.flatMap((m) => m.type === 'candle' && m.final ? [m.candle.ts] : [])
-const minutes = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => T0 + (from + k) * MIN)
-
-t.test('two buses over one Redis: every message reaches both, in publishing order', { skip: redisSkip() }, async (t) => {
+/** Two connected buses over the shared test Redis, on one store, with a prefix of their own. */
+async function connectedPair (t: Teardown): Promise<{ url: string, prefix: string, a: RedisLiveBus, b: RedisLiveBus }> {
   const { url, prefix } = await redisService()
   const store = await memoryStore(t)
   const a = newBus(t, url, prefix, store)
   const b = newBus(t, url, prefix, store)
   await connected(a, b)
+  return { url, prefix, a, b }
+}
+
+const finalsOf = (got: LiveMessage[]) => got.flatMap((m) => m.type === 'candle' && m.final ? [m.candle.ts] : [])
+const minutes = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => T0 + (from + k) * MIN)
+
+t.test('two buses over one Redis: every message reaches both, in publishing order', { skip: redisSkip() }, async (t) => {
+  const { a, b } = await connectedPair(t)
   const gotA = collect(a)
   const gotB = collect(b)
   const notesA: WriteNotice[] = []
@@ -72,11 +78,7 @@ t.test('two buses over one Redis: every message reaches both, in publishing orde
 })
 
 t.test('what is not a bus message is dropped and counted', { skip: redisSkip() }, async (t) => {
-  const { url, prefix } = await redisService()
-  const store = await memoryStore(t)
-  const a = newBus(t, url, prefix, store)
-  const b = newBus(t, url, prefix, store)
-  await connected(a, b)
+  const { url, prefix, a, b } = await connectedPair(t)
   const got = collect(b)
   const raw = new Redis(url)
   t.teardown(() => raw.quit())
