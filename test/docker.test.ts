@@ -111,7 +111,7 @@ t.test('compose.yaml and both env files parse and name only settings the service
     const unknown = Object.keys(vars).filter((k) => !SETTING_NAMES.includes(k as never) && !ALIASES.includes(k))
     t.same(unknown, [], `${file} names only known settings`)
     for (const key of ['LOG_LEVEL', 'CORS_ENABLE', 'CORS_ORIGIN', 'PORT', 'HTTP_DEFAULT_LIMIT', 'HTTP_MAX_LIMIT']) {
-      t.ok(key in vars, `${file} holds the seed sample's ${key}`)
+      t.ok(key in vars, `${file} holds the original service's ${key}`)
     }
     const config = mergeConfig(configLayers({ env: {}, dotenvPath: file }))
     t.ok(config.HTTP_CORS_ENABLE, `${file}: CORS on`)

@@ -36,7 +36,7 @@ t.test('health, readiness, version and stats', async (t) => {
   }, 30_000, 'the timings')
   const stats = json(await app.inject('/stats'))
   for (const key of ['uptime_seconds', 'threads', 'backend_active', 'reconnect_attempts_total', 'rest_catchup_candles_total', 'ws_state', 'last_msg_age_ms', 'routes']) {
-    t.ok(key in stats, `stats has the seed's ${key}`)
+    t.ok(key in stats, `stats has the original service's ${key}`)
   }
   t.equal(stats.threads, 2, 'threads is the configured DuckDB thread count')
   t.equal(stats.backend_active, true)

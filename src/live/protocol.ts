@@ -1,4 +1,4 @@
-// The /ws protocol (design §6): what the server sends, and parsing of what clients send. The
+// The /ws protocol (README, "Live feed"): what the server sends, and parsing of what clients send. The
 // original front end sends {event:"subscribe",symbol,interval} and reads {type:"candle",...}.
 import type { CandleTuple } from '../domain/candle.js'
 import { INTERVALS, isInterval, type Interval } from '../domain/intervals.js'
