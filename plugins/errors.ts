@@ -1,27 +1,13 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ApiError } from '../src/query/api-error.js'
+import { candleParamCodes } from '../src/query/candle-params.js'
+import { refusedCandleParams } from '../src/query/candle-request.js'
 
 // Machine codes for schema failures, by parameter name, so `limit=abc` and `max=abc` both answer
 // `limit_invalid` like the rules applied after the schema.
 const PARAM_CODES: Record<string, string> = {
-  limit: 'limit_invalid',
-  max: 'limit_invalid',
-  count: 'limit_invalid',
-  from: 'time_range_invalid',
-  fromTs: 'time_range_invalid',
-  start: 'time_range_invalid',
-  startTime: 'time_range_invalid',
-  to: 'time_range_invalid',
-  toTs: 'time_range_invalid',
-  end: 'time_range_invalid',
-  endTime: 'time_range_invalid',
-  symbol: 'symbol_invalid',
-  pair: 'symbol_invalid',
-  ticker: 'symbol_invalid',
-  interval: 'interval_invalid',
-  resolution: 'interval_invalid',
-  tf: 'interval_invalid',
+  ...candleParamCodes(),
   name: 'name_invalid',
   period: 'period_invalid',
   fast: 'period_invalid',
@@ -62,14 +48,27 @@ function describeIssue (issue: AjvIssue): string {
   }
 }
 
+/** The parameter an issue is about (the missing one for `required`); '' for the whole part. */
+function issueParam (issue: AjvIssue): string {
+  return issue.keyword === 'required'
+    ? String(issue.params.missingProperty)
+    : issue.instancePath.replace(/^\//, '').split('/')[0] ?? ''
+}
+
 function validationBody (err: FastifyError, request: FastifyRequest): { error: string, message: string } {
   const issue = (err.validation as AjvIssue[] | undefined)?.[0]
   if (issue === undefined) return { error: 'bad_request', message: err.message }
+  const name = issueParam(issue)
+  // A candle route's schema sees the folded query; its refusals of symbol and interval are
+  // answered by the parameter rules, which name the key the client sent.
+  const keys = request.candleParamKeys
+  if (keys != null && err.validationContext === 'querystring' && (name === 'symbol' || name === 'interval')) {
+    const refused = refusedCandleParams(request.query as Record<string, unknown>, keys)
+    if (refused !== undefined) return { error: refused.code, message: refused.message }
+  }
   if (issue.keyword === 'required') {
-    const name = String(issue.params.missingProperty)
     return { error: PARAM_CODES[name] ?? 'invalid_parameter', message: `${name} is required` }
   }
-  const name = issue.instancePath.replace(/^\//, '').split('/')[0] ?? ''
   const part = err.validationContext === 'params' ? request.params : request.query
   const raw = (part as Record<string, unknown> | undefined)?.[name]
   const got = raw === undefined ? '' : ` (got ${JSON.stringify(raw)})`

@@ -2,6 +2,7 @@
 // Plugins first (each decorates the instance with one concern), then one route plugin per resource.
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import candleParamsPlugin from '../plugins/candle-params.js'
 import clientGonePlugin from '../plugins/client-gone.js'
 import configPlugin from '../plugins/config.js'
 import corsPlugin from '../plugins/cors.js'
@@ -78,6 +79,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
 
   await app.register(configPlugin, { config })
   await app.register(errorsPlugin)
+  await app.register(candleParamsPlugin)
   await app.register(securityPlugin)
   await app.register(metricsPlugin)
   await app.register(corsPlugin)

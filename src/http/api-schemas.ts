@@ -1,7 +1,8 @@
-// TypeBox schemas of the public REST contract (design §5). Routes use them for validation and
+// TypeBox schemas of the public REST contract. Routes use them for validation and
 // serialization, and the OpenAPI document is generated from them.
-import { Type } from 'typebox'
-import { INTERVALS } from '../domain/intervals.js'
+import { Type, type TObject, type TSchema } from 'typebox'
+import { INTERVALS, type Interval } from '../domain/intervals.js'
+import { aliasesOf, type CandleParamName } from '../query/candle-params.js'
 
 export const ErrorResponse = Type.Object({
   error: Type.String({ description: 'Machine-readable code, e.g. limit_invalid' }),
@@ -12,25 +13,54 @@ export const IntervalName = Type.String({ enum: [...INTERVALS], description: 'Bi
 
 const epochDescription = 'Epoch seconds or milliseconds (digits; values below 1e12 are seconds), or an ISO-8601 date (2024-01-01, UTC midnight) or date-time (2024-01-01T12:00:00Z, 2024-01-01T14:00:00.500+02:00; no offset is UTC), within 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z'
 
+const symbolText = (description: string) => Type.String({ maxLength: 40, description })
+const intervalText = (description: string) => Type.String({ maxLength: 8, description })
+const timeText = (description: string) => Type.String({ maxLength: 40, description })
+const limitNumber = (description: string) => Type.Integer({ minimum: 1, description })
+
+// What each alias says of itself in the OpenAPI document, where "Alias of <name>" is not enough.
+const ALIAS_NOTES: Partial<Record<string, string>> = {
+  resolution: 'Alias of interval; also accepts TradingView resolutions (1, 5, 60, 240, D, W, M)'
+}
+
+function aliases (name: CandleParamName, spelling: (description: string) => TSchema): Record<string, TSchema> {
+  return Object.fromEntries(aliasesOf(name).map((key) => [key, Type.Optional(spelling(ALIAS_NOTES[key] ?? `Alias of ${name}`))]))
+}
+
+const aliasList = (name: CandleParamName) => `aliases: ${aliasesOf(name).join(', ')}`
+
+/**
+ * The candle window parameters as the route validates them, after the aliases are folded into the
+ * canonical names (src/query/candle-params.ts). The aliases stay listed so the OpenAPI document
+ * shows every accepted spelling; each spelling keeps its place, which decides which mistake is
+ * reported first.
+ */
 export const CandlesQuery = Type.Object({
-  symbol: Type.Optional(Type.String({ maxLength: 40, description: 'Symbol, any case (aliases: pair, ticker)', examples: ['BTCUSDT'] })),
-  pair: Type.Optional(Type.String({ maxLength: 40, description: 'Alias of symbol' })),
-  ticker: Type.Optional(Type.String({ maxLength: 40, description: 'Alias of symbol' })),
-  interval: Type.Optional(Type.String({ maxLength: 8, description: `Interval (aliases: resolution, tf): ${INTERVALS.join(' ')}`, examples: ['1m'] })),
-  resolution: Type.Optional(Type.String({ maxLength: 8, description: 'Alias of interval; also accepts TradingView resolutions (1, 5, 60, 240, D, W, M)' })),
-  tf: Type.Optional(Type.String({ maxLength: 8, description: 'Alias of interval' })),
-  from: Type.Optional(Type.String({ maxLength: 40, description: `Inclusive lower bound on open time (aliases: fromTs, start, startTime). ${epochDescription}`, examples: ['2024-01-01', '1704067200000'] })),
-  fromTs: Type.Optional(Type.String({ maxLength: 40, description: 'Alias of from' })),
-  start: Type.Optional(Type.String({ maxLength: 40, description: 'Alias of from' })),
-  startTime: Type.Optional(Type.String({ maxLength: 40, description: 'Alias of from' })),
-  to: Type.Optional(Type.String({ maxLength: 40, description: `Inclusive upper bound on open time (aliases: toTs, end, endTime). ${epochDescription}`, examples: ['2024-01-01T12:00:00Z', '1704110400000'] })),
-  toTs: Type.Optional(Type.String({ maxLength: 40, description: 'Alias of to' })),
-  end: Type.Optional(Type.String({ maxLength: 40, description: 'Alias of to' })),
-  endTime: Type.Optional(Type.String({ maxLength: 40, description: 'Alias of to' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, description: 'Number of candles (aliases: max, count); default HTTP_DEFAULT_LIMIT, larger values are clamped to HTTP_MAX_LIMIT' })),
-  max: Type.Optional(Type.Integer({ minimum: 1, description: 'Alias of limit' })),
-  count: Type.Optional(Type.Integer({ minimum: 1, description: 'Alias of limit' }))
+  symbol: symbolText(`Symbol, any case (${aliasList('symbol')})`),
+  ...aliases('symbol', symbolText),
+  interval: Type.Unsafe<Interval>(Type.String({ enum: [...INTERVALS], description: `Interval (${aliasList('interval')}): ${INTERVALS.join(' ')}`, examples: ['1m'] })),
+  ...aliases('interval', intervalText),
+  from: Type.Optional(timeText(`Inclusive lower bound on open time (${aliasList('from')}). ${epochDescription}`)),
+  ...aliases('from', timeText),
+  to: Type.Optional(timeText(`Inclusive upper bound on open time (${aliasList('to')}). ${epochDescription}`)),
+  ...aliases('to', timeText),
+  limit: Type.Optional(limitNumber(`Number of candles (${aliasList('limit')}); default HTTP_DEFAULT_LIMIT, larger values are clamped to HTTP_MAX_LIMIT`)),
+  ...aliases('limit', limitNumber)
 })
+
+/**
+ * A route's query schema as a request may send it, before the aliases fold: `symbol` and
+ * `interval` optional and `interval` any short text, every other property as it is. Checking this
+ * first is what lets a bad lower-priority alias (`max=abc` beside `limit=2`) be refused, and type
+ * mistakes be reported before a missing symbol.
+ */
+export function unfoldedQuery (schema: TObject): TObject {
+  return Type.Object({
+    ...schema.properties,
+    symbol: Type.Optional(symbolText('Symbol')),
+    interval: Type.Optional(intervalText('Interval'))
+  })
+}
 
 export const CandleTupleSchema = Type.Array(Type.Number(), {
   minItems: 6,

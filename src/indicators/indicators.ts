@@ -2,7 +2,8 @@
 // /api/v1/candles chooses them), the warm-up bars stored before them, the indicator over both.
 import type { Interval } from '../domain/intervals.js'
 import type { MarketData } from '../query/market-data.js'
-import { resolveCandleQuery, type CandleLimits, type RawCandleParams } from '../query/candle-request.js'
+import { resolveCandleQuery, type CandleLimits, type CandleParams } from '../query/candle-request.js'
+import type { CandleParamKeys } from '../query/candle-params.js'
 import { computeIndicator } from './indicator-series.js'
 import { INDICATOR_COLUMNS, parseIndicatorParams, warmupBars, type IndicatorName, type IndicatorParams, type RawIndicatorParams } from './indicator-specs.js'
 
@@ -29,10 +30,13 @@ export class Indicators {
     private readonly limits: CandleLimits
   ) {}
 
-  /** `signal` aborts when nobody waits for the answer; reads also stop at the query timeout (503). */
-  async compute (raw: RawCandleParams & RawIndicatorParams, signal?: AbortSignal): Promise<IndicatorAnswer> {
+  /**
+   * `keys` names the spelling each candle parameter was sent as, for the error messages. `signal`
+   * aborts when nobody waits for the answer; reads also stop at the query timeout (503).
+   */
+  async compute (raw: CandleParams & RawIndicatorParams, keys: CandleParamKeys, signal?: AbortSignal): Promise<IndicatorAnswer> {
     const params = parseIndicatorParams(raw)
-    const q = resolveCandleQuery(raw, this.limits)
+    const q = resolveCandleQuery(raw, this.limits, keys)
     this.market.requireKnown(q.symbol)
     const warmup = warmupBars(params)
     const answer = { symbol: q.symbol, interval: q.interval, name: params.name, params: paramsRecord(params), warmup, columns: ['ts', ...INDICATOR_COLUMNS[params.name]] }

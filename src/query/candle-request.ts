@@ -1,70 +1,52 @@
-// The /api/v1/candles parameters: aliases, time units, limits and their errors. Kept apart from the
-// route so the rules are testable on their own and shared by every entry point.
+// The rules of the candle window parameters once their spellings are folded (candle-params.ts):
+// symbol spelling, time units and range, limits, and their errors, each naming the key the client
+// sent. Kept apart from the route so the rules are testable on their own and shared by every entry
+// point.
 import { INTERVALS, isInterval, type Interval } from '../domain/intervals.js'
 import { normalizeSymbol } from '../domain/symbols.js'
 import { TIME_RANGE_TEXT, inTimeRange, parseTimestamp } from '../domain/time.js'
 import { parseBoolean } from '../domain/boolean-words.js'
 import type { CandleQuery } from '../store/candle-store.js'
-import { badRequest } from './api-error.js'
+import { ApiError, badRequest } from './api-error.js'
+import { TRADINGVIEW_RESOLUTIONS, type CandleParamKeys } from './candle-params.js'
 
-/** Accepted spellings of each parameter; the first present wins. */
-export const CANDLE_PARAM_ALIASES = {
-  symbol: ['symbol', 'pair', 'ticker'],
-  interval: ['interval', 'resolution', 'tf'],
-  from: ['from', 'fromTs', 'start', 'startTime'],
-  to: ['to', 'toTs', 'end', 'endTime'],
-  limit: ['limit', 'max', 'count']
-} as const
-
-export type CandleParamName = keyof typeof CANDLE_PARAM_ALIASES
-
-/** Query values as the route schema leaves them: limits are already numbers, times still text. */
-export type RawCandleParams = Partial<Record<string, string | number | undefined>>
+/** The folded parameters as the route schema leaves them: limits are numbers, times still text. */
+export interface CandleParams {
+  symbol: string
+  interval: Interval
+  from?: string
+  to?: string
+  limit?: number
+}
 
 export interface CandleLimits {
   defaultLimit: number
   maxLimit: number
 }
 
-function pick (raw: RawCandleParams, name: CandleParamName): { key: string, value: string | number } | undefined {
-  for (const key of CANDLE_PARAM_ALIASES[name]) {
-    const value = raw[key]
-    if (value !== undefined && value !== '') return { key, value }
-  }
-  return undefined
-}
-
-// TradingView's resolution strings, for charting libraries that send them as-is.
-const TRADINGVIEW_RESOLUTIONS: Record<string, Interval> = {
-  1: '1m',
-  3: '3m',
-  5: '5m',
-  15: '15m',
-  30: '30m',
-  60: '1h',
-  120: '2h',
-  240: '4h',
-  360: '6h',
-  480: '8h',
-  720: '12h',
-  D: '1d',
-  '1D': '1d',
-  W: '1w',
-  '1W': '1w',
-  M: '1M'
-}
-
 export function parseInterval (text: string, allowTradingView = false): Interval | undefined {
   if (isInterval(text)) return text
-  return allowTradingView ? TRADINGVIEW_RESOLUTIONS[text] : undefined
+  return allowTradingView && Object.hasOwn(TRADINGVIEW_RESOLUTIONS, text) ? TRADINGVIEW_RESOLUTIONS[text] : undefined
 }
 
 export const INTERVAL_LIST = INTERVALS.join(', ')
 
+function checkSymbol (value: unknown, param: string): string | ApiError {
+  if (value === undefined || value === '') return badRequest('symbol_required', `${param} is required (e.g. ${param}=BTCUSDT)`)
+  return normalizeSymbol(String(value)) ??
+    badRequest('symbol_invalid', `${param} "${String(value)}" is not a symbol: use letters and digits, e.g. BTCUSDT`)
+}
+
+function checkInterval (value: unknown, param: string): Interval | ApiError {
+  if (value === undefined || value === '') return badRequest('interval_invalid', `interval is required; one of ${INTERVAL_LIST}`)
+  return isInterval(value)
+    ? value
+    : badRequest('interval_invalid', `${param} "${String(value)}" is not a valid interval; one of ${INTERVAL_LIST}`)
+}
+
 export function requireSymbol (value: string | number | undefined, param = 'symbol'): string {
-  if (value === undefined || value === '') throw badRequest('symbol_required', `${param} is required (e.g. ${param}=BTCUSDT)`)
-  const symbol = normalizeSymbol(String(value))
-  if (symbol === undefined) throw badRequest('symbol_invalid', `${param} "${value}" is not a symbol: use letters and digits, e.g. BTCUSDT`)
+  const symbol = checkSymbol(value, param)
+  if (symbol instanceof ApiError) throw symbol
   return symbol
 }
 
@@ -75,24 +57,33 @@ export function parseFlag (value: string | undefined, param: string): boolean {
   return b
 }
 
-/** Validates and normalises candle parameters into a store query; throws ApiError(400). */
-export function resolveCandleQuery (raw: RawCandleParams, limits: CandleLimits): CandleQuery {
-  const sym = pick(raw, 'symbol')
-  const symbol = requireSymbol(sym?.value, sym?.key ?? 'symbol')
+/**
+ * Why the route schema refused a folded query's symbol or interval, worded as these parameters
+ * have always been answered: the symbol (missing, then malformed) before the interval. Undefined
+ * when both are acceptable, i.e. the schema refused something else.
+ */
+export function refusedCandleParams (query: Readonly<Record<string, unknown>>, keys: CandleParamKeys): ApiError | undefined {
+  const symbol = checkSymbol(query.symbol, keys.symbol ?? 'symbol')
+  if (symbol instanceof ApiError) return symbol
+  const interval = checkInterval(query.interval, keys.interval ?? 'interval')
+  return interval instanceof ApiError ? interval : undefined
+}
 
-  const iv = pick(raw, 'interval')
-  if (iv === undefined) throw badRequest('interval_invalid', `interval is required; one of ${INTERVAL_LIST}`)
-  const interval = parseInterval(String(iv.value), iv.key === 'resolution')
-  if (interval === undefined) throw badRequest('interval_invalid', `${iv.key} "${iv.value}" is not a valid interval; one of ${INTERVAL_LIST}`)
+/** Validates and normalises folded candle parameters into a store query; throws ApiError(400). */
+export function resolveCandleQuery (params: CandleParams, limits: CandleLimits, keys: CandleParamKeys = {}): CandleQuery {
+  const symbol = requireSymbol(params.symbol, keys.symbol)
+  const interval = checkInterval(params.interval, keys.interval ?? 'interval')
+  if (interval instanceof ApiError) throw interval
 
   const time = (name: 'from' | 'to'): number | undefined => {
-    const p = pick(raw, name)
-    if (p === undefined) return undefined
-    const ms = parseTimestamp(String(p.value))
+    const text = params[name]
+    if (text === undefined || text === '') return undefined
+    const key = keys[name] ?? name
+    const ms = parseTimestamp(String(text))
     if (ms === undefined) {
-      throw badRequest('time_range_invalid', `${p.key} must be epoch seconds or milliseconds (digits only) or an ISO-8601 date or date-time such as 2024-01-01 or 2024-01-01T12:00:00Z (got "${p.value}")`)
+      throw badRequest('time_range_invalid', `${key} must be epoch seconds or milliseconds (digits only) or an ISO-8601 date or date-time such as 2024-01-01 or 2024-01-01T12:00:00Z (got "${text}")`)
     }
-    if (!inTimeRange(ms)) throw badRequest('time_range_invalid', `${p.key} is outside the supported range ${TIME_RANGE_TEXT} (got "${p.value}")`)
+    if (!inTimeRange(ms)) throw badRequest('time_range_invalid', `${key} is outside the supported range ${TIME_RANGE_TEXT} (got "${text}")`)
     return ms
   }
   const from = time('from')
@@ -101,12 +92,11 @@ export function resolveCandleQuery (raw: RawCandleParams, limits: CandleLimits):
     throw badRequest('time_range_invalid', `from (${from}) is after to (${to})`)
   }
 
-  const lp = pick(raw, 'limit')
   let limit = limits.defaultLimit
-  if (lp !== undefined) {
-    const n = Number(lp.value)
+  if (params.limit !== undefined) {
+    const n = Number(params.limit)
     if (!Number.isInteger(n) || n < 1) {
-      throw badRequest('limit_invalid', `${lp.key} must be an integer of at least 1 (got "${lp.value}"); values above ${limits.maxLimit} are clamped`)
+      throw badRequest('limit_invalid', `${keys.limit ?? 'limit'} must be an integer of at least 1 (got "${params.limit}"); values above ${limits.maxLimit} are clamped`)
     }
     limit = Math.min(n, limits.maxLimit)
   }

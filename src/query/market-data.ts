@@ -6,7 +6,8 @@ import type { CandleTuple } from '../domain/candle.js'
 import type { CandleQuery, CandleStore } from '../store/candle-store.js'
 import { ApiError, notFound } from './api-error.js'
 import { candlesJson } from './candles-json.js'
-import { resolveCandleQuery, type CandleLimits, type RawCandleParams } from './candle-request.js'
+import { resolveCandleQuery, type CandleLimits, type CandleParams } from './candle-request.js'
+import type { CandleParamKeys } from './candle-params.js'
 import { LatestBodyCache } from './latest-cache.js'
 
 export interface LiveSymbol {
@@ -79,11 +80,12 @@ export class MarketData {
 
   /**
    * The JSON body (UTF-8) of a candles request: `{symbol, interval, data: [[ts,o,h,l,c,v],...]}`.
+   * `keys` names the spelling each parameter was sent as, for the error messages.
    * `signal` aborts when nobody waits for the answer any more (the client left); the read also
    * stops at the query timeout, answered as a 503 query_timeout.
    */
-  async candlesBody (raw: RawCandleParams, signal?: AbortSignal): Promise<Buffer> {
-    const q = resolveCandleQuery(raw, this.opts.limits)
+  async candlesBody (params: CandleParams, keys: CandleParamKeys, signal?: AbortSignal): Promise<Buffer> {
+    const q = resolveCandleQuery(params, this.opts.limits, keys)
     this.requireKnown(q.symbol)
     const latest = q.from === undefined && q.to === undefined
     const key = latest ? LatestBodyCache.key(q.symbol, q.interval, q.limit) : undefined
