@@ -47,11 +47,11 @@ t.test('the input is left as it was', async (t) => {
 })
 
 t.test('every spelling has its parameter\'s error code', async (t) => {
-  t.same(candleParamCodes(), {
-    symbol: 'symbol_invalid', pair: 'symbol_invalid', ticker: 'symbol_invalid',
-    interval: 'interval_invalid', resolution: 'interval_invalid', tf: 'interval_invalid',
-    from: 'time_range_invalid', fromTs: 'time_range_invalid', start: 'time_range_invalid', startTime: 'time_range_invalid',
-    to: 'time_range_invalid', toTs: 'time_range_invalid', end: 'time_range_invalid', endTime: 'time_range_invalid',
-    limit: 'limit_invalid', max: 'limit_invalid', count: 'limit_invalid'
-  })
+  t.same(Object.entries(candleParamCodes()), [
+    ['symbol', 'symbol_invalid'], ['pair', 'symbol_invalid'], ['ticker', 'symbol_invalid'],
+    ['interval', 'interval_invalid'], ['resolution', 'interval_invalid'], ['tf', 'interval_invalid'],
+    ['from', 'time_range_invalid'], ['fromTs', 'time_range_invalid'], ['start', 'time_range_invalid'], ['startTime', 'time_range_invalid'],
+    ['to', 'time_range_invalid'], ['toTs', 'time_range_invalid'], ['end', 'time_range_invalid'], ['endTime', 'time_range_invalid'],
+    ['limit', 'limit_invalid'], ['max', 'limit_invalid'], ['count', 'limit_invalid']
+  ])
 })
