@@ -1,9 +1,11 @@
-import t from 'tap'
+// The latest-N body cache: bounded by bytes, least recently used first, dropped on writes.
 import { randomBytes } from 'node:crypto'
-import { BLOCK_BYTES, BodyArena } from '../src/query/body-arena.js'
-import { LatestBodyCache } from '../src/query/latest-cache.js'
-import { json, seededStore, testApp } from './helpers.js'
-import { waitFor } from './ingest-helpers.js'
+import fc from 'fast-check'
+import t from 'tap'
+import { BLOCK_BYTES } from '../../src/query/body-arena.js'
+import { LatestBodyCache } from '../../src/query/latest-cache.js'
+import { json, seededStore, testApp } from '../helpers.js'
+import { waitFor } from '../ingest-helpers.js'
 
 const MiB = 1024 * 1024
 
@@ -63,18 +65,7 @@ t.test('a hit is a copy of the stored bytes, whatever their length', async (t) =
   t.equal(cache.get('pooled')?.toString(), pooled.toString(), 'the cache keeps a copy, not the slab')
 })
 
-t.test('the arena reuses the blocks of dropped bodies and never allocates past its capacity', async (t) => {
-  const arena = new BodyArena(100)
-  const a = arena.store(Buffer.alloc(60 * BLOCK_BYTES, 1))!
-  t.equal(arena.allocatedBlocks, 60)
-  t.equal(arena.store(Buffer.alloc(41 * BLOCK_BYTES)), undefined, 'does not fit in the 40 left')
-  arena.release(a)
-  const b = arena.store(Buffer.alloc(90 * BLOCK_BYTES + 1, 2))!
-  t.equal(arena.allocatedBlocks, 91, 'the 60 freed blocks reused, 31 new ones')
-  t.ok(arena.read(b).equals(Buffer.alloc(90 * BLOCK_BYTES + 1, 2)))
-  arena.release(b)
-  arena.release(b)
-  t.equal(arena.freeBlocks, 100, 'releasing twice frees once')
+t.test('many distinct limits never push the cache past its budget', async (t) => {
   const cache = new LatestBodyCache(4 * MiB)
   for (let limit = 3977; limit <= 5000; limit++) {
     cache.set('BTCUSDT', LatestBodyCache.key('BTCUSDT', '1m', limit), 0, Buffer.alloc(300_000 + limit))
@@ -91,6 +82,52 @@ t.test('a write to the symbol drops its bodies, and a read that raced the write 
   t.equal(cache.size, 1, 'ETHUSDT kept')
   cache.set('BTCUSDT', LatestBodyCache.key('BTCUSDT', '1m', 6), v, Buffer.alloc(10))
   t.equal(cache.size, 1, 'read before the write: not cached')
+})
+
+t.test('any sequence of sets, gets and writes: within budget, and a hit is a body set under its key since the last write', async (t) => {
+  let hits = 0
+  const symbols = ['BTCUSDT', 'ETHUSDT']
+  const op = fc.oneof(
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('set' as const), symbol: fc.constantFrom(...symbols), limit: fc.integer({ min: 1, max: 3 }), length: fc.integer({ min: 0, max: 3 * BLOCK_BYTES }), stale: fc.integer({ min: 0, max: 4 }).map((n) => n === 0) }) },
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant('get' as const), symbol: fc.constantFrom(...symbols), limit: fc.integer({ min: 1, max: 3 }) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('write' as const), symbol: fc.constantFrom(...symbols) }) }
+  )
+  // Budgets from none (below one block) to a few bodies' worth.
+  fc.assert(fc.property(fc.integer({ min: 0, max: 16 * BLOCK_BYTES }), fc.array(op, { minLength: 10, maxLength: 60 }), (maxBytes, ops) => {
+    const cache = new LatestBodyCache(maxBytes)
+    // The bodies a hit may return: those set under its key since the last write to its symbol
+    // (they were all read at the same version, so any of them is current).
+    const current = new Map<string, Buffer[]>()
+    const write = (symbol: string) => {
+      cache.invalidate(symbol)
+      for (const key of current.keys()) if (key.startsWith(`${symbol}|`)) current.delete(key)
+    }
+    let serial = 0
+    for (const o of ops) {
+      if (o.kind === 'write') {
+        write(o.symbol)
+        continue
+      }
+      const key = LatestBodyCache.key(o.symbol, '1m', o.limit)
+      if (o.kind === 'set') {
+        const body = Buffer.alloc(o.length, serial++ % 251)
+        const version = cache.version(o.symbol)
+        // A stale read: the symbol was written between the read and the set, which is ignored.
+        if (o.stale) write(o.symbol)
+        cache.set(o.symbol, key, version, body)
+        if (!o.stale) current.set(key, [...current.get(key) ?? [], body])
+      } else {
+        const hit = cache.get(key)
+        if (hit !== undefined) {
+          hits++
+          if (!(current.get(key) ?? []).some((body) => body.equals(hit))) return false
+        }
+      }
+      if (cache.bytes > maxBytes) return false
+    }
+    return true
+  }), { numRuns: 500 })
+  t.ok(hits > 100, `the sequences hit the cache (${hits} hits)`)
 })
 
 t.test('LATEST_CACHE_MAX_BYTES bounds the service\'s cache; /stats and /metrics show its size', async (t) => {
