@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import SwaggerParser from '@apidevtools/swagger-parser'
 import t from 'tap'
 import WebSocket from 'ws'
+import { INTERVALS } from '../src/domain/intervals.js'
 import { minuteCandles } from '../src/exchange/simulator/price-model.js'
 import { DuckDbCandleStore, restoreDatabase } from '../src/store/duckdb-candle-store.js'
 import { applyRetention } from '../src/store/retention.js'
@@ -70,6 +71,11 @@ t.test('/openapi.json is a valid OpenAPI 3 document describing every route, para
   const params = candles.parameters.map((p: { name: string }) => p.name).sort()
   t.same(params, ['count', 'end', 'endTime', 'from', 'fromTs', 'interval', 'limit', 'max', 'pair', 'resolution', 'start', 'startTime', 'symbol', 'tf', 'ticker', 'to', 'toTs'].sort())
   t.ok(candles.parameters.every((p: { description?: string }) => typeof p.description === 'string' && p.description.length > 0), 'every parameter is described')
+  for (const path of ['/api/v1/candles', '/api/v1/indicators']) {
+    const parameters: Array<{ name: string, required?: boolean, schema: { enum?: string[] } }> = doc.paths[path].get.parameters
+    t.same(parameters.filter((p) => p.required === true).map((p) => p.name), ['symbol', 'interval'], `${path}: symbol and interval are required (the aliases fold into them)`)
+    t.same(parameters.find((p) => p.name === 'interval')?.schema.enum, [...INTERVALS], `${path}: interval is one of the intervals`)
+  }
   t.same(Object.keys(candles.responses).sort(), ['200', '400', '404', '503'])
   t.same(Object.keys(candles.responses['400'].content['application/json'].schema.properties), ['error', 'message'])
   t.ok(Object.values(doc.paths).every((p: any) => typeof p.get.summary === 'string' && p.get.tags.length > 0), 'every route has a summary and a tag')
