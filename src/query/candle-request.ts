@@ -8,7 +8,7 @@ import { TIME_RANGE_TEXT, inTimeRange, parseTimestamp } from '../domain/time.js'
 import { parseBoolean } from '../domain/boolean-words.js'
 import type { CandleQuery } from '../store/candle-store.js'
 import { ApiError, badRequest } from './api-error.js'
-import { TRADINGVIEW_RESOLUTIONS, type CandleParamKeys } from './candle-params.js'
+import type { CandleParamKeys } from './candle-params.js'
 
 /** The folded parameters as the route schema leaves them: limits are numbers, times still text. */
 export interface CandleParams {
@@ -24,9 +24,8 @@ export interface CandleLimits {
   maxLimit: number
 }
 
-export function parseInterval (text: string, allowTradingView = false): Interval | undefined {
-  if (isInterval(text)) return text
-  return allowTradingView && Object.hasOwn(TRADINGVIEW_RESOLUTIONS, text) ? TRADINGVIEW_RESOLUTIONS[text] : undefined
+export function parseInterval (text: string): Interval | undefined {
+  return isInterval(text) ? text : undefined
 }
 
 export const INTERVAL_LIST = INTERVALS.join(', ')
