@@ -86,6 +86,7 @@ t.test('candle parameters: every spelling is checked as sent, refusals name the 
   t.same(await body(app, '/candles?ticker=BTC-USDT'), { status: 400, error: 'symbol_invalid', message: 'ticker "BTC-USDT" is not a symbol: use letters and digits, e.g. BTCUSDT' }, 'the symbol before the missing interval')
   t.same(await body(app, '/candles?pair=BTCUSDT'), { status: 400, error: 'interval_invalid', message: `interval is required; one of ${INTERVAL_LIST}` })
   t.same(await body(app, '/candles?pair=BTCUSDT&resolution=bad'), { status: 400, error: 'interval_invalid', message: `resolution "bad" is not a valid interval; one of ${INTERVAL_LIST}` })
+  t.same(await body(app, '/candles?pair=BTCUSDT&resolution=toString'), { status: 400, error: 'interval_invalid', message: `resolution "toString" is not a valid interval; one of ${INTERVAL_LIST}` }, 'no inherited property is a TradingView resolution')
   t.same(await body(app, '/candles?ticker=ethusdt&resolution=240&max=3&startTime=2024-01-01&period=2'), {
     status: 200,
     query: { symbol: 'ethusdt', interval: '4h', limit: 3, from: '2024-01-01', period: '2' },
