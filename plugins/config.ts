@@ -1,6 +1,5 @@
-import fastifyEnv from '@fastify/env'
 import fp from 'fastify-plugin'
-import { ConfigSchema, type Config } from '../src/config.js'
+import type { Config } from '../src/config.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -9,16 +8,11 @@ declare module 'fastify' {
 }
 
 export interface ConfigPluginOptions {
-  /** Settings already merged from defaults, .env, environment and flags by src/config.ts. */
+  /** Settings already parsed and checked by src/config.ts (loadConfig or defaultConfig). */
   config: Config
 }
 
-/** Validates the merged settings once more against the schema and exposes them as `app.config`. */
+/** Exposes the configuration as `app.config` for the plugins and routes that read settings. */
 export default fp<ConfigPluginOptions>(async (app, opts) => {
-  await app.register(fastifyEnv, {
-    schema: structuredClone(ConfigSchema),
-    data: { ...opts.config },
-    env: false,
-    dotenv: false
-  })
+  app.decorate('config', opts.config)
 }, { name: 'config' })

@@ -1,6 +1,5 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../src/config.js'
-import { parseDuration } from '../src/domain/time.js'
 import { connectExchange, type ExchangeTuning } from '../src/exchange/connect.js'
 import type { Exchange } from '../src/exchange/exchange.js'
 import type { SimulatorOptions } from '../src/exchange/simulator/server.js'
@@ -37,7 +36,8 @@ export default fp<IngestPluginOptions>(async (app, opts) => {
   let exchange = opts.exchange
   let closeExchange = async (): Promise<void> => { await exchange?.close() }
   if (exchange === undefined) {
-    const connected = await connectExchange(config, log, { tuning: opts.binance, simulator: opts.simulator })
+    const connection = { kind: config.EXCHANGE, restUrl: config.BINANCE_REST_URL, wsUrl: config.BINANCE_WS_URL, simulatorSpeed: config.SIMULATOR_SPEED, symbols: config.LIVE_SYMBOLS }
+    const connected = await connectExchange(connection, log, { tuning: opts.binance, simulator: opts.simulator })
     exchange = connected.exchange
     closeExchange = connected.close
   }
@@ -46,7 +46,7 @@ export default fp<IngestPluginOptions>(async (app, opts) => {
     store: app.store,
     bus: app.liveBus,
     symbols: config.LIVE_SYMBOLS,
-    lookbackMs: parseDuration(config.LIVE_LOOKBACK)!,
+    lookbackMs: config.LIVE_LOOKBACK,
     log,
     publishLimit: config.HTTP_DEFAULT_LIMIT,
     ...opts.ingestor

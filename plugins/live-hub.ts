@@ -1,6 +1,5 @@
 import websocket from '@fastify/websocket'
 import fp from 'fastify-plugin'
-import type { Interval } from '../src/domain/intervals.js'
 import { LiveFeed } from '../src/live/live-feed.js'
 import { LiveHub, type HubOptions } from '../src/live/hub.js'
 
@@ -40,7 +39,7 @@ export default fp<LiveHubPluginOptions>(async (app, opts) => {
     maxClients: c.WS_MAX_CLIENTS,
     maxSubscriptions: c.WS_MAX_SUBSCRIPTIONS,
     maxSnapshot: c.HTTP_MAX_LIMIT,
-    broadcastTopics: c.LIVE ? c.LIVE_SYMBOLS.flatMap((symbol) => c.LIVE_INTERVALS.map((interval) => ({ symbol, interval: interval as Interval }))) : [],
+    broadcastTopics: c.LIVE ? c.LIVE_SYMBOLS.flatMap((symbol) => c.LIVE_INTERVALS.map((interval) => ({ symbol, interval }))) : [],
     isKnownSymbol: (symbol) => app.marketData.isKnown(symbol),
     now: opts.now
   })

@@ -1,5 +1,4 @@
 import fp from 'fastify-plugin'
-import { parseRetention } from '../src/config.js'
 import { isoUtc } from '../src/domain/time.js'
 import { applyRetention } from '../src/store/retention.js'
 
@@ -11,8 +10,7 @@ const RETENTION_EVERY_MS = 6 * 3_600_000
  * 6 hours, followed by a checkpoint that reclaims the emptied row groups.
  */
 export default fp(async (app) => {
-  const { CHECKPOINT_INTERVAL_MS, RETENTION_DAYS } = app.config
-  const keep = parseRetention(RETENTION_DAYS)!
+  const { CHECKPOINT_INTERVAL_MS, RETENTION_DAYS: keep } = app.config
   const log = app.log.child({ module: 'maintenance' })
   const timers: NodeJS.Timeout[] = []
   let busy: Promise<unknown> = Promise.resolve()

@@ -34,7 +34,7 @@ import versionRoutes from '../routes/version.js'
 import wsRoutes from '../routes/ws.js'
 import udfRoutes from '../routes/udf.js'
 import indicatorsRoutes from '../routes/indicators.js'
-import { parseTrustProxy, type Config } from './config.js'
+import type { Config } from './config.js'
 import { pinoOptions } from './log.js'
 import type { DuckDbCandleStore } from './store/duckdb-candle-store.js'
 
@@ -53,10 +53,9 @@ export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
   return pinoOptions(config.LOG_LEVEL)
 }
 
-/** TRUST_PROXY for Fastify: a hop count becomes "trust the nearest n proxies". */
-function trustProxyOption (text: string): boolean | string[] | ((address: string, hop: number) => boolean) {
-  const v = parseTrustProxy(text) ?? false
-  return typeof v === 'number' ? (_address, hop) => hop < v : v
+/** TRUST_PROXY for Fastify, which trusts no one for a bare hop count: "trust the nearest n proxies". */
+function trustProxyOption (trust: Config['TRUST_PROXY']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust
 }
 
 export async function buildApp (config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {

@@ -2,7 +2,7 @@
 // settings it reads, an unknown command lists the commands, and a bad value reads the same
 // whichever way the flag is written.
 import t from 'tap'
-import { SETTING_NAMES } from '../src/config.js'
+import { SETTING_NAMES } from '../src/settings/schema.js'
 import { EXIT } from '../src/cli/command.js'
 import { runEntry } from './cli-process.js'
 

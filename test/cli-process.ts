@@ -2,7 +2,7 @@
 // codes, what reaches stdout and stderr, signals.
 import { spawn, type SpawnOptions } from 'node:child_process'
 import { createServer } from 'node:net'
-import { settingFor } from '../src/config.js'
+import { settingFor } from '../src/settings/schema.js'
 
 export interface CliRun {
   status: number | null

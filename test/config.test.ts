@@ -3,11 +3,13 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { parseCommandLine } from '../src/cli/argv.js'
-import { ConfigError, SETTING_NAMES, loadConfig, parseRetention, parseTrustProxy } from '../src/config.js'
+import { defaultConfig, loadConfig } from '../src/config.js'
+import { ConfigError } from '../src/settings/parse-setting.js'
+import { SETTING_NAMES } from '../src/settings/schema.js'
 import { tempDir } from './helpers.js'
 
 const load = (argv: string[], env: Record<string, string> = {}, dotenvPath: string | false = false) =>
-  loadConfig({ commandLine: parseCommandLine(argv), env, dotenvPath })
+  loadConfig({ flags: parseCommandLine(argv).settings, env, dotenvPath })
 
 t.test('defaults are the seed table with LIVE on and DuckDB storage', async (t) => {
   const c = load([])
@@ -119,25 +121,37 @@ t.test('serve --help lists every setting with its env name and default', async (
 
 t.test('operational settings: proxies, rate limits, overload, retention', async (t) => {
   const c = load([])
-  t.equal(c.TRUST_PROXY, 'false')
+  t.equal(c.TRUST_PROXY, false)
   t.equal(c.RATE_LIMIT_MAX, 0, 'rate limiting is off by default')
   t.equal(c.RATE_LIMIT_WINDOW_MS, 60_000)
   t.equal(c.MAX_EVENT_LOOP_DELAY_MS, 1000)
   t.equal(c.CHECKPOINT_INTERVAL_MS, 600_000)
-  t.equal(c.RETENTION_DAYS, '')
-  t.equal(parseTrustProxy('false'), false)
-  t.equal(parseTrustProxy('true'), true)
-  t.equal(parseTrustProxy('2'), 2, 'a hop count')
-  t.equal(parseTrustProxy('0'), false)
-  t.same(parseTrustProxy('173.245.48.0/20, 10.0.0.1'), ['173.245.48.0/20', '10.0.0.1'])
-  t.equal(parseTrustProxy('cloudflare'), undefined)
-  t.same(parseRetention(''), {})
-  t.same(parseRetention('30'), { '*': 30 })
-  t.same(parseRetention('1m=90,1h=730'), { '1m': 90, '1h': 730 })
-  t.equal(parseRetention('1m=0'), undefined)
-  t.equal(parseRetention('7m=3'), undefined)
+  t.same(c.RETENTION_DAYS, {}, 'everything is kept by default')
+  t.equal(c.LIVE_LOOKBACK, 86_400_000, 'LIVE_LOOKBACK (1d) in milliseconds')
+  t.same(load(['--trust-proxy', '2', '--retention-days', '1m=90,1h=730']).RETENTION_DAYS, { '1m': 90, '1h': 730 })
+  t.equal(load(['--trust-proxy', '2']).TRUST_PROXY, 2, 'a hop count')
   t.throws(() => load(['--trust-proxy', 'cloudflare']), { message: /TRUST_PROXY.*hop count/ })
   t.throws(() => load(['--retention-days', 'forever']), { message: /RETENTION_DAYS/ })
   t.throws(() => load(['--live', '--retention-days', '1m=1', '--live-lookback', '3d']), { message: /kept longer than LIVE_LOOKBACK/ })
-  t.equal(load(['--live=0', '--retention-days', '1m=1']).RETENTION_DAYS, '1m=1', 'without live ingestion any window is fine')
+  t.throws(() => load(['--live', '--retention-days', ' 2 ', '--live-lookback', ' 2d ']), { message: 'invalid value "2" for RETENTION_DAYS: 1m candles must be kept longer than LIVE_LOOKBACK (2d), or every catch-up would fetch them again' }, 'the message quotes the settings as written')
+  t.same(load(['--live=0', '--retention-days', '1m=1']).RETENTION_DAYS, { '1m': 1 }, 'without live ingestion any window is fine')
+})
+
+t.test('values given in code (tests, tools) obey the same rules as text', async (t) => {
+  const c = defaultConfig({ LIVE: false, PORT: 0, LIVE_SYMBOLS: ['btcusdt'], TRUST_PROXY: 'true', LIVE_LOOKBACK: '2h' })
+  t.equal(c.PORT, 0)
+  t.same(c.LIVE_SYMBOLS, ['BTCUSDT'], 'normalised like a flag')
+  t.equal(c.TRUST_PROXY, true)
+  t.equal(c.LIVE_LOOKBACK, 7_200_000)
+  t.ok(Object.isFrozen(c), 'the configuration is read-only')
+  t.throws(() => defaultConfig({ PORT: 70_000 }), { name: 'ConfigError', message: 'invalid value "70000" for PORT: must be an integer from 0 to 65535' })
+  t.throws(() => defaultConfig({ HTTP_CORS_ENABLE: true }), { message: /list the allowed origins when HTTP_CORS_ENABLE is on/ })
+  t.throws(() => defaultConfig({ LIVE_SYMBOLS: [] }), { message: 'invalid value "" for LIVE_SYMBOLS: list at least one symbol when LIVE is on (or pass --live=0)' })
+})
+
+t.test('a bad value in the .env file names the file', async (t) => {
+  const dotenv = join(tempDir(t), '.env')
+  writeFileSync(dotenv, 'PORT=eighty\n')
+  t.throws(() => load([], {}, dotenv), { message: `invalid value "eighty" for PORT in ${dotenv}: must be an integer from 0 to 65535` })
+  t.equal(load([], {}, join(dotenv, '..', 'missing.env')).PORT, 8080, 'a missing .env file is no error')
 })

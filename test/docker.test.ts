@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { parseEnv } from 'node:util'
 import t from 'tap'
 import { parse as parseYaml } from 'yaml'
-import { SETTING_NAMES, configLayers, mergeConfig } from '../src/config.js'
+import { loadConfig } from '../src/config.js'
+import { SETTING_NAMES } from '../src/settings/schema.js'
 import { tempDir } from './helpers.js'
 import { waitFor } from './ingest-helpers.js'
 import { DockerfileRunner, buildContext } from './dockerfile-runner.js'
@@ -113,7 +114,7 @@ t.test('compose.yaml and both env files parse and name only settings the service
     for (const key of ['LOG_LEVEL', 'CORS_ENABLE', 'CORS_ORIGIN', 'PORT', 'HTTP_DEFAULT_LIMIT', 'HTTP_MAX_LIMIT']) {
       t.ok(key in vars, `${file} holds the original service's ${key}`)
     }
-    const config = mergeConfig(configLayers({ env: {}, dotenvPath: file }))
+    const config = loadConfig({ env: {}, dotenvPath: file })
     t.ok(config.HTTP_CORS_ENABLE, `${file}: CORS on`)
     if (file === '.env.dev') {
       t.same(config.HTTP_CORS_ORIGIN, ['http://localhost:3000'])

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type BuildOptions } from '../src/app.js'
 import { defaultConfig, type Config } from '../src/config.js'
+import type { Settings } from '../src/settings/schema.js'
 import { seedStore } from '../src/cli/seed.js'
 import type { CandleQuery } from '../src/store/candle-store.js'
 import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
@@ -22,13 +23,13 @@ export const MIN = 60_000
 /** 2024-01-01T00:00:00Z, a Monday. */
 export const T0 = Date.UTC(2024, 0, 1)
 
-export function testConfig (overrides: Partial<Config> = {}): Config {
+export function testConfig (overrides: Partial<Settings> = {}): Config {
   // No overload shedding (MAX_EVENT_LOOP_DELAY_MS 0): on a busy CI machine a test process can lag
   // a second, and a 503 there is not what the test is about; the overload test sets its own limit.
   return defaultConfig({ LIVE: false, STORAGE: 'memory', HOST: '127.0.0.1', PORT: 0, LOG_LEVEL: 'error', MAX_EVENT_LOOP_DELAY_MS: 0, ...overrides })
 }
 
-export async function testApp (t: Teardown, overrides: Partial<Config> = {}, opts: BuildOptions = {}): Promise<FastifyInstance> {
+export async function testApp (t: Teardown, overrides: Partial<Settings> = {}, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = await buildApp(testConfig(overrides), { logger: false, ...opts })
   t.teardown(() => app.close())
   await app.ready()

@@ -1,10 +1,14 @@
 // Splits argv into service settings, subcommand options and positionals. Accepts `--key value`,
 // `--key=value`, dotted and kebab spellings; a boolean written alone means true.
 import { parseBoolean } from '../domain/boolean-words.js'
-import { ConfigError, SETTING_PROPERTIES, settingFor, type FlagSettings } from '../config.js'
+import type { FlagSetting } from '../config.js'
+import { ConfigError } from '../settings/parse-setting.js'
+import { SETTING_SCHEMAS, settingFor, type SettingName } from '../settings/schema.js'
 import type { CommandOption } from './command.js'
 
-export interface ParsedCommandLine extends FlagSettings {
+export interface ParsedCommandLine {
+  /** Service settings by name: the raw text and the flag spelling used. */
+  settings: Map<SettingName, FlagSetting>
   /** Subcommand options by upper-snake key. */
   options: Map<string, string>
   positionals: string[]
@@ -48,7 +52,7 @@ export function parseCommandLine (argv: readonly string[], commandOptions: Recor
     if (setting === undefined && option === undefined) {
       throw new ConfigError(`unknown option ${flag} (run with --help to list the options and settings)`)
     }
-    const isBool = setting !== undefined ? SETTING_PROPERTIES[setting].type === 'boolean' : option?.boolean === true
+    const isBool = setting !== undefined ? SETTING_SCHEMAS[setting].type === 'boolean' : option?.boolean === true
     let raw: string
     if (eq !== -1) {
       raw = arg.slice(eq + 1)

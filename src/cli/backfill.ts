@@ -32,7 +32,7 @@ export const backfillCommand: Command = {
     const log = cliLog(config.LOG_LEVEL)
     const store = await DuckDbCandleStore.open(storeOptions(config))
     // Only the symbols the exchange lists: the simulator answers others with -1121 as Binance does.
-    const connected = await connectExchange(config, log)
+    const connected = await connectExchange({ kind: config.EXCHANGE, restUrl: config.BINANCE_REST_URL, wsUrl: config.BINANCE_WS_URL, simulatorSpeed: config.SIMULATOR_SPEED, symbols: config.LIVE_SYMBOLS }, log)
     // Ctrl-C stops fetching; what was fetched is stored before the summary. A second one quits.
     const stop = new AbortController()
     const onSigint = () => {

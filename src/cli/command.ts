@@ -1,4 +1,5 @@
-import type { Config, SettingName } from '../config.js'
+import type { Config } from '../config.js'
+import type { SettingName } from '../settings/schema.js'
 
 /** Exit codes of every command, as the README's table lists them. */
 export const EXIT = {

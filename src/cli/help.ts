@@ -1,14 +1,11 @@
 // `--help` texts: a command's usage, its own options, then only the service settings it reads,
 // each with its flag, environment name, default and meaning.
-import { SETTING_PROPERTIES, aliasesOf, type SettingName } from '../config.js'
+import { SETTING_SCHEMAS, aliasesOf, settingText, type SettingName } from '../settings/schema.js'
 import { keyToFlag } from './argv.js'
 import { EXIT, type Command } from './command.js'
 
 function showDefault (name: SettingName): string {
-  const d = SETTING_PROPERTIES[name].default
-  if (Array.isArray(d)) return d.join(',')
-  if (typeof d === 'boolean') return d ? '1' : '0'
-  return String(d)
+  return settingText(SETTING_SCHEMAS[name].default)
 }
 
 type Row = [string, string, string]
@@ -25,9 +22,9 @@ export function commandHelp (name: string, command: Command): string {
   if (options.length > 0) lines.push('', 'Options:', ...table([['option', 'default', 'meaning'], ...options]))
   if (command.settings.length > 0) {
     const rows = command.settings.map((s): Row => {
-      const p = SETTING_PROPERTIES[s]
-      const values = Array.isArray(p.enum) ? ` (${(p.enum as string[]).join('|')})` : ''
-      return [`${keyToFlag(s)}  (env ${[s, ...aliasesOf(s)].join(', ')})`, showDefault(s), `${p.description as string}${values}`]
+      const p = SETTING_SCHEMAS[s]
+      const values = p.enum !== undefined ? ` (${p.enum.join('|')})` : ''
+      return [`${keyToFlag(s)}  (env ${[s, ...aliasesOf(s)].join(', ')})`, showDefault(s), `${p.description}${values}`]
     })
     lines.push(
       '',

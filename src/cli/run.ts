@@ -1,7 +1,8 @@
 // The command line: picks the command, prints help or the version, loads the settings, runs the
 // command and turns every failure the user can act on into one line on stderr and an exit code.
-import { ConfigError, loadConfig } from '../config.js'
+import { loadConfig } from '../config.js'
 import { packageInfo } from '../project.js'
+import { ConfigError } from '../settings/parse-setting.js'
 import { StorageError } from '../store/database-folder.js'
 import { parseCommandLine } from './argv.js'
 import { CliError, EXIT, type Command } from './command.js'
@@ -37,7 +38,7 @@ export async function runCli (argv: readonly string[], commands: Record<string, 
       process.stdout.write(`${packageInfo().version}\n`)
       return EXIT.OK
     }
-    const config = loadConfig({ commandLine })
+    const config = loadConfig({ flags: commandLine.settings })
     return await command.run({ config, options: commandLine.options, positionals: commandLine.positionals })
   } catch (err) {
     const known = oneLine(err)

@@ -1,10 +1,20 @@
-// Builds the exchange client from the settings: Binance at BINANCE_REST_URL/BINANCE_WS_URL, or,
-// with EXCHANGE=simulator, the built-in simulator started in this process on a free local port.
-import type { Config } from '../config.js'
+// Builds the exchange client: Binance at the given URLs, or the built-in simulator started in
+// this process on a free local port.
 import type { Log } from '../log.js'
 import { BinanceExchange, type BinanceExchangeOptions } from './binance/binance-exchange.js'
 import type { Exchange } from './exchange.js'
 import { DEFAULT_SYMBOLS, RealClock, startSimulator, tickMsForSpeed, type SimulatorOptions } from './simulator/server.js'
+
+export interface ExchangeConnection {
+  /** `simulator` starts the built-in simulator and ignores the URLs. */
+  kind: 'binance' | 'simulator'
+  restUrl: string
+  wsUrl: string
+  /** Simulator: simulated seconds per real second. */
+  simulatorSpeed: number
+  /** Simulator: symbols it lists besides its own defaults. */
+  symbols: readonly string[]
+}
 
 export interface ConnectedExchange {
   exchange: Exchange
@@ -15,16 +25,15 @@ export interface ConnectedExchange {
 export type ExchangeTuning = Partial<Pick<BinanceExchangeOptions, 'silenceTimeoutMs' | 'backoffMinMs' | 'backoffMaxMs' | 'rest'>>
 
 export async function connectExchange (
-  config: Pick<Config, 'EXCHANGE' | 'BINANCE_REST_URL' | 'BINANCE_WS_URL' | 'LIVE_SYMBOLS' | 'SIMULATOR_SPEED'>,
+  connection: ExchangeConnection,
   log: Log,
-  opts: { tuning?: ExchangeTuning, simulator?: SimulatorOptions, symbols?: readonly string[] } = {}
+  opts: { tuning?: ExchangeTuning, simulator?: SimulatorOptions } = {}
 ): Promise<ConnectedExchange> {
-  let restUrl = config.BINANCE_REST_URL
-  let wsUrl = config.BINANCE_WS_URL
+  let { restUrl, wsUrl } = connection
   let closeSim = async (): Promise<void> => {}
-  if (config.EXCHANGE === 'simulator') {
-    const symbols = [...new Set([...DEFAULT_SYMBOLS, ...config.LIVE_SYMBOLS, ...(opts.symbols ?? [])])]
-    const speed = config.SIMULATOR_SPEED
+  if (connection.kind === 'simulator') {
+    const symbols = [...new Set([...DEFAULT_SYMBOLS, ...connection.symbols])]
+    const speed = connection.simulatorSpeed
     const clock = new RealClock({ speed, tickMs: tickMsForSpeed(speed) })
     const sim = await startSimulator({ symbols, clock, ...opts.simulator })
     restUrl = sim.restUrl

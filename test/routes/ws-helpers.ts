@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import WebSocket from 'ws'
-import type { Config } from '../../src/config.js'
+import type { Settings } from '../../src/settings/schema.js'
 import { BinanceExchange } from '../../src/exchange/binance/binance-exchange.js'
 import type { ManualClock, Simulator } from '../../src/exchange/simulator/server.js'
 import type { LiveIngestor } from '../../src/ingest/live-ingestor.js'
@@ -22,7 +22,7 @@ export interface LiveService {
   base: string
 }
 
-export async function startLiveService (t: Teardown, config: Partial<Config> = {}, opts: { store?: DuckDbCandleStore, start?: number, hubNow?: () => number } = {}): Promise<LiveService> {
+export async function startLiveService (t: Teardown, config: Partial<Settings> = {}, opts: { store?: DuckDbCandleStore, start?: number, hubNow?: () => number } = {}): Promise<LiveService> {
   const { sim, clock } = await startSim(t, {}, opts.start)
   const exchange = new BinanceExchange({ restUrl: sim.restUrl, wsUrl: sim.wsUrl, log: silentLog, ...FAST_EXCHANGE })
   const app = await testApp(t, { LIVE: true, LIVE_SYMBOLS: ['BTCUSDT', 'ETHUSDT'], LIVE_LOOKBACK: '2h', ...config }, {
