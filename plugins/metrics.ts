@@ -6,13 +6,13 @@ declare module 'fastify' {
   interface FastifyInstance {
     routeLatency: RouteLatency
     prometheus: PrometheusMetrics
-    startedAt: number
   }
 }
 
 /**
  * Times every routed request into per-route windows ("GET /api/v1/candles") for /stats and into
- * Prometheus histograms for /metrics. Registered before the routes so its hook sees them all.
+ * Prometheus histograms for /metrics. Registered after the plugins whose numbers it reads, and
+ * before swagger and the routes: a route in a context created before the hook would miss it.
  */
 export default fp(async (app) => {
   const latency = new RouteLatency()
@@ -23,7 +23,6 @@ export default fp(async (app) => {
   })
   app.decorate('routeLatency', latency)
   app.decorate('prometheus', prometheus)
-  app.decorate('startedAt', Date.now())
   app.addHook('onReady', async () => { prometheus.watchStore(app.store) })
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request')
@@ -32,4 +31,4 @@ export default fp(async (app) => {
     prometheus.observeRequest(request.method, route ?? '(unmatched)', reply.statusCode, reply.elapsedTime)
     if (route !== undefined) latency.record(`${request.method} ${route}`, reply.elapsedTime)
   })
-}, { name: 'metrics' })
+}, { name: 'metrics', dependencies: ['store', 'ingest', 'live-hub', 'market-data'] })

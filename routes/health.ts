@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import fp from 'fastify-plugin'
 import { ErrorResponse, HealthResponse, ReadyResponse } from '../src/http/api-schemas.js'
 import { OPERATIONAL_ROUTE } from '../src/http/route-config.js'
 
@@ -60,4 +61,5 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
   })
 }
 
-export default health
+// Encapsulated like any route plugin; fastify-plugin only names it and checks what it reads.
+export default fp(health, { name: 'health-routes', encapsulate: true, dependencies: ['uptime', 'store', 'ingest', 'live-bus', 'under-pressure'] })

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import fp from 'fastify-plugin'
 import { StatsResponse } from '../src/http/api-schemas.js'
 import { OPERATIONAL_ROUTE } from '../src/http/route-config.js'
 
@@ -20,4 +21,5 @@ const stats: FastifyPluginAsyncTypebox = async (app) => {
   })
 }
 
-export default stats
+// Encapsulated like any route plugin; fastify-plugin only names it and checks what it reads.
+export default fp(stats, { name: 'stats-routes', encapsulate: true, dependencies: ['uptime', 'config', 'store', 'ingest', 'metrics', 'market-data', 'live-hub'] })

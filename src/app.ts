@@ -12,6 +12,7 @@ import rateLimitPlugin from '../plugins/rate-limit.js'
 import securityPlugin from '../plugins/security.js'
 import swaggerPlugin from '../plugins/swagger.js'
 import underPressurePlugin from '../plugins/under-pressure.js'
+import uptimePlugin from '../plugins/uptime.js'
 import ingestPlugin, { type IngestPluginOptions } from '../plugins/ingest.js'
 import liveBusPlugin from '../plugins/live-bus.js'
 import liveHubPlugin, { type LiveHubPluginOptions } from '../plugins/live-hub.js'
@@ -77,14 +78,13 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   app.server.headersTimeout = 15_000
 
   await app.register(configPlugin, { config })
+  await app.register(uptimePlugin)
   await app.register(errorsPlugin)
   await app.register(candleParamsPlugin)
   await app.register(securityPlugin)
-  await app.register(metricsPlugin)
   await app.register(corsPlugin)
   await app.register(rateLimitPlugin)
   await app.register(underPressurePlugin)
-  await app.register(swaggerPlugin)
   await app.register(storePlugin, { store: opts.store })
   await app.register(liveBusPlugin)
   await app.register(ingestPlugin, opts.ingest ?? {})
@@ -95,6 +95,8 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(maintenancePlugin)
   await app.register(udfPlugin)
   await app.register(indicatorsPlugin)
+  await app.register(metricsPlugin)
+  await app.register(swaggerPlugin)
 
   await app.register(healthRoutes)
   await app.register(versionRoutes)
