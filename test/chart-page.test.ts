@@ -7,7 +7,7 @@ import t from 'tap'
 import type { Page } from 'playwright-core'
 import { browserSkip, launchBrowser } from './browser.js'
 import { json, seededStore, testApp } from './helpers.js'
-import { MIN, waitFor } from './ingest-helpers.js'
+import { MIN, waitFor } from './ingest/ingest-helpers.js'
 import { startLiveService } from './routes/ws-helpers.js'
 
 type Bar = [number, number, number, number, number, number]

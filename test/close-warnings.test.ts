@@ -4,7 +4,7 @@ import type { Log } from '../src/log.js'
 import { minuteCandles } from '../src/exchange/simulator/price-model.js'
 import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
 import { T0, tempDir } from './helpers.js'
-import { MIN, startHarness, stepMinutes, waitFor } from './ingest-helpers.js'
+import { MIN, startHarness, stepMinutes, waitFor } from './ingest/ingest-helpers.js'
 
 interface Line { level: string, obj: Record<string, unknown>, msg?: string }
 

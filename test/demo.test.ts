@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import t from 'tap'
-import { waitFor } from './ingest-helpers.js'
+import { waitFor } from './ingest/ingest-helpers.js'
 
 // Builds the service (npm ci and tsc, or the compile before start): on a loaded machine that alone
 // can take longer than the suite's per-file timeout.

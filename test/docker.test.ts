@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml'
 import { loadConfig } from '../src/config.js'
 import { SETTING_NAMES } from '../src/settings/schema.js'
 import { tempDir } from './helpers.js'
-import { waitFor } from './ingest-helpers.js'
+import { waitFor } from './ingest/ingest-helpers.js'
 import { DockerfileRunner, buildContext } from './dockerfile-runner.js'
 
 const ALIASES = ['CORS_ENABLE', 'CORS_ORIGIN', 'DUCKDB_PATH']

@@ -9,7 +9,7 @@ import { minuteCandles } from '../src/exchange/simulator/price-model.js'
 import { DuckDbCandleStore, restoreDatabase } from '../src/store/duckdb-candle-store.js'
 import { applyRetention } from '../src/store/retention.js'
 import { DAY, MIN, T0, json, seededStore, tempDir, testApp } from './helpers.js'
-import { waitFor } from './ingest-helpers.js'
+import { waitFor } from './ingest/ingest-helpers.js'
 
 /** Samples of a Prometheus text exposition, keyed by `name{labels}`; throws on a malformed line. */
 function parsePrometheus (text: string): Map<string, number> {

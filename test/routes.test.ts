@@ -1,7 +1,7 @@
 import t from 'tap'
 import { INTERVALS } from '../src/domain/intervals.js'
 import { DAY, MIN, T0, json, seededStore, testApp } from './helpers.js'
-import { waitFor } from './ingest-helpers.js'
+import { waitFor } from './ingest/ingest-helpers.js'
 
 t.test('health, readiness, version and stats', async (t) => {
   const store = await seededStore(t, ['BTCUSDT'], 1)

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
 import { tempDir } from './helpers.js'
-import { MIN, NOW, compareWithTruth, sleep, startSim, waitFor } from './ingest-helpers.js'
+import { MIN, NOW, compareWithTruth, sleep, startSim, waitFor } from './ingest/ingest-helpers.js'
 import { lastStored, startServiceProcess } from './service-process.js'
 
 t.test('SIGTERM during live ingestion: a clean exit, and the store equals ground truth', async (t) => {

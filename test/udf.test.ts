@@ -8,7 +8,7 @@ import { MarketData } from '../src/query/market-data.js'
 import { UdfFeed } from '../src/udf/udf-feed.js'
 import { UDF_RESOLUTIONS } from '../src/udf/resolutions.js'
 import { DAY, MIN, T0, json, seededStore, testApp, stalledStore } from './helpers.js'
-import { startHarness, waitFor } from './ingest-helpers.js'
+import { startHarness, waitFor } from './ingest/ingest-helpers.js'
 
 const S = (ms: number) => ms / 1000
 const H = 60 * MIN

@@ -1,20 +1,20 @@
-// History backfill from the exchange's REST API (the seed's BackfillWorker). Only what the store
+// History backfill from the exchange's REST API. Only what the store
 // lacks is fetched, so an interrupted run resumes where it stopped and a repeated run changes
 // nothing. Fetching and storing overlap: the next page is requested as soon as one arrives, and
 // pages are written in batches of several while the following ones are fetched.
-import { candleDefect, type Candle } from '../domain/candle.js'
-import { addBuckets, bucketStart, bucketStartAtOrAfter, bucketsBetween, fixedIntervalMs, type Interval } from '../domain/intervals.js'
-import type { Exchange, ExchangeKline } from '../exchange/exchange.js'
+import { SerialQueue } from '../async/serial-queue.js'
+import type { Candle } from '../domain/candle.js'
+import { bucketStart, bucketStartAtOrAfter, bucketsBetween, fixedIntervalMs, type Interval } from '../domain/intervals.js'
+import type { Exchange } from '../exchange/exchange.js'
 import type { Log } from '../log.js'
 import type { CandleStore, TimeRange } from '../store/candle-store.js'
-
-const PAGE = 1000
+import { KLINE_PAGE, fetchClosedKlines } from './fetch-closed-klines.js'
 /**
  * Candles per store write. A write costs a few fixed milliseconds (transaction, roll-ups) on top
  * of its rows, so ten pages per write store several times faster than one; a crash loses at most
  * this many fetched candles, which the next run finds missing and fetches again.
  */
-const WRITE_BATCH = 10 * PAGE
+const WRITE_BATCH = 10 * KLINE_PAGE
 
 export interface BackfillProgress {
   symbol: string
@@ -61,13 +61,6 @@ export interface BackfillReport {
   interrupted: boolean
 }
 
-/** Resolves with undefined as soon as `signal` aborts, so no caller waits on a slow request. */
-function untilAborted (signal: AbortSignal | undefined): Promise<undefined> {
-  if (signal === undefined) return new Promise(() => {})
-  if (signal.aborted) return Promise.resolve(undefined)
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true }))
-}
-
 /** The ranges of a series that are not stored yet; calendar months are simply re-read whole. */
 export async function missingRanges (store: CandleStore, symbol: string, interval: Interval, from: number, to: number): Promise<TimeRange[]> {
   if (fixedIntervalMs(interval) === undefined) {
@@ -95,52 +88,41 @@ export async function backfill (opts: BackfillOptions): Promise<BackfillReport> 
   opts.log.info({ series: plan.length, missingBars: total }, 'backfill planned')
   let done = 0
   const report: BackfillReport = { series: [], stored: 0, rejected: 0, elapsedMs: 0, missing: total, interrupted: false }
-  const aborted = untilAborted(opts.signal)
 
   const runSeries = async ({ symbol, interval, ranges }: typeof plan[number]): Promise<void> => {
     const series: SeriesReport = { symbol, interval, ranges: ranges.length, stored: 0, rejected: 0 }
-    // At most one write in flight per series; the next batch waits for it, the fetching does not.
-    let writing: Promise<void> = Promise.resolve()
+    const writes = new SerialQueue()
+    let writeFailed: { err: unknown } | undefined
     let batch: Candle[] = []
     const store = async (): Promise<void> => {
       const candles = batch
       batch = []
-      await writing
-      writing = opts.store.upsertBatch(candles).then(() => { series.stored += candles.length })
-      // Awaited by the next store() or at the end; this only keeps a failure from going unhandled meanwhile.
-      writing.catch(() => {})
+      // At most one write in flight per series; the next batch waits for it, the fetching does not.
+      await writes.idle()
+      if (writeFailed !== undefined) throw writeFailed.err
+      void writes.run(async () => {
+        try {
+          await opts.store.upsertBatch(candles)
+          series.stored += candles.length
+        } catch (err) {
+          writeFailed = { err }
+        }
+      })
     }
     for (const range of ranges) {
       if (opts.signal?.aborted === true) break
-      let next: Promise<ExchangeKline[]> | undefined = opts.exchange.klines({ symbol, interval, startTime: range.first, endTime: range.last, limit: PAGE })
-      while (next !== undefined) {
-        next.catch(() => {})
-        const page = await Promise.race([next, aborted])
-        next = undefined
-        if (page === undefined) break
-        if (page.length === PAGE) {
-          const after = addBuckets(interval, page[page.length - 1]!.candle.ts, 1)
-          if (after <= range.last) {
-            next = opts.exchange.klines({ symbol, interval, startTime: after, endTime: range.last, limit: PAGE })
-            next.catch(() => {})
-          }
-        }
-        for (const k of page) {
-          if (k.closeTime >= serverTime) continue
-          const defect = candleDefect(k.candle)
-          if (defect === undefined) batch.push(k.candle)
-          else {
-            series.rejected++
-            opts.log.warn({ symbol, interval, ts: k.candle.ts, defect }, 'rejected an invalid kline')
-          }
-        }
+      const pages = fetchClosedKlines(opts.exchange, { symbol, interval, from: range.first, to: range.last, serverTime, log: opts.log, signal: opts.signal })
+      for await (const page of pages) {
+        batch.push(...page.candles)
+        series.rejected += page.rejected
         if (batch.length >= WRITE_BATCH) await store()
-        done += page.length
+        done += page.received
         opts.onProgress?.({ symbol, interval, done, total, elapsedMs: Date.now() - started })
       }
     }
     if (batch.length > 0) await store()
-    await writing
+    await writes.idle()
+    if (writeFailed !== undefined) throw writeFailed.err
     report.series.push(series)
     report.stored += series.stored
     report.rejected += series.rejected

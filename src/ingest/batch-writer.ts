@@ -1,49 +1,42 @@
 // Coalesces candle writes made in the same event-loop turn into one store transaction, so closed
 // candles of many symbols arriving together cost one upsert, not one each.
+import { SerialQueue } from '../async/serial-queue.js'
+import { TurnBatcher } from '../async/turn-batcher.js'
 import type { Candle } from '../domain/candle.js'
 import type { CandleStore } from '../store/candle-store.js'
 
+interface PendingWrite {
+  candles: readonly Candle[]
+  resolve: () => void
+  reject: (err: unknown) => void
+}
+
 export class BatchWriter {
-  private queue: Candle[] = []
-  private waiters: Array<{ resolve: () => void, reject: (err: unknown) => void }> = []
-  private scheduled = false
-  private inFlight: Promise<void> = Promise.resolve()
+  private readonly batcher = new TurnBatcher<PendingWrite>((writes) => { void this.commit(writes) })
+  private readonly commits = new SerialQueue()
 
   constructor (private readonly store: CandleStore) {}
 
   /** Resolves once the candles are committed. */
   write (candles: readonly Candle[]): Promise<void> {
     if (candles.length === 0) return Promise.resolve()
-    this.queue.push(...candles)
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }))
-    if (!this.scheduled) {
-      this.scheduled = true
-      setImmediate(() => this.flush())
-    }
-    return done
+    return new Promise<void>((resolve, reject) => this.batcher.push({ candles, resolve, reject }))
   }
 
-  private flush (): void {
-    this.scheduled = false
-    const batch = this.queue
-    const waiters = this.waiters
-    this.queue = []
-    this.waiters = []
-    this.inFlight = this.inFlight.then(async () => {
+  private async commit (writes: PendingWrite[]): Promise<void> {
+    await this.commits.run(async () => {
       try {
-        await this.store.upsertBatch(batch)
-        for (const w of waiters) w.resolve()
+        await this.store.upsertBatch(writes.flatMap((w) => w.candles))
+        for (const w of writes) w.resolve()
       } catch (err) {
-        for (const w of waiters) w.reject(err)
+        for (const w of writes) w.reject(err)
       }
     })
   }
 
   /** Resolves when everything written so far is committed (or failed). */
   async drain (): Promise<void> {
-    while (this.scheduled || this.queue.length > 0) {
-      await new Promise((resolve) => setImmediate(resolve))
-    }
-    await this.inFlight
+    await this.batcher.idle()
+    await this.commits.idle()
   }
 }

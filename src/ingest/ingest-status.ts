@@ -1,6 +1,6 @@
 // What the live ingestor reports to the rest of the service: which symbols are live, whether the
-// stream is healthy, and the seed's ingestion gauges for /stats.
-import type { LiveSymbolSource } from '../query/market-data.js'
+// stream is healthy, and the ingestion gauges for /stats.
+import type { LiveSymbolSource } from './live-symbols.js'
 
 export interface HealthIssue {
   issue: string

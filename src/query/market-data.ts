@@ -3,28 +3,13 @@
 import { INTERVALS, type Interval } from '../domain/intervals.js'
 import { splitSymbol } from '../domain/symbols.js'
 import type { CandleTuple } from '../domain/candle.js'
+import type { LiveSymbol, LiveSymbolSource } from '../ingest/live-symbols.js'
 import type { CandleQuery, CandleStore } from '../store/candle-store.js'
 import { ApiError, notFound } from './api-error.js'
 import { candlesJson } from './candles-json.js'
 import { resolveCandleQuery, type CandleLimits, type CandleParams } from './candle-request.js'
 import type { CandleParamKeys } from './candle-params.js'
 import { LatestBodyCache } from './latest-cache.js'
-
-export interface LiveSymbol {
-  symbol: string
-  /** True while the symbol's live stream is subscribed. */
-  active: boolean
-  base?: string
-  quote?: string
-  /** Exchange price step and quantity step, when the exchange reported them. */
-  tickSize?: number
-  stepSize?: number
-}
-
-/** Symbols configured for live ingestion and their stream state; empty when LIVE is off. */
-export interface LiveSymbolSource {
-  liveSymbols (): readonly LiveSymbol[]
-}
 
 export interface SymbolInfo {
   symbol: string

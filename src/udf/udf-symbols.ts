@@ -1,6 +1,7 @@
 // /udf/config, /udf/symbols and /udf/search: what the Charting Library asks before drawing a symbol.
 import { normalizeSymbol, splitSymbol } from '../domain/symbols.js'
-import type { LiveSymbol, MarketData } from '../query/market-data.js'
+import type { LiveSymbol } from '../ingest/live-symbols.js'
+import type { MarketData } from '../query/market-data.js'
 import type { CandleStore } from '../store/candle-store.js'
 import { maxDecimals, priceFormat } from './decimals.js'
 import { INTRADAY_RESOLUTIONS, UDF_RESOLUTIONS } from './resolutions.js'

@@ -12,7 +12,7 @@ import { LiveFeed, type TopicSink } from '../../src/live/live-feed.js'
 import { silentLog } from '../../src/log.js'
 import type { CandleStore } from '../../src/store/candle-store.js'
 import { seededStore, T0, type Teardown } from '../helpers.js'
-import { waitFor } from '../ingest-helpers.js'
+import { waitFor } from '../ingest/ingest-helpers.js'
 import { Client } from '../routes/ws-helpers.js'
 import { ManualTimers } from './manual-timers.js'
 

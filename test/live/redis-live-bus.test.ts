@@ -6,7 +6,7 @@ import type { LiveMessage, WriteNotice } from '../../src/live/live-bus.js'
 import { RedisLiveBus } from '../../src/live/redis-live-bus.js'
 import type { CandleStore } from '../../src/store/candle-store.js'
 import { memoryStore, MIN, T0, type Teardown } from '../helpers.js'
-import { waitFor } from '../ingest-helpers.js'
+import { waitFor } from '../ingest/ingest-helpers.js'
 import { redisService, redisSkip, startRedis } from '../services/redis.js'
 import { TcpProxy } from './tcp-proxy.js'
 

@@ -6,7 +6,7 @@ import { RedisLiveBus } from '../../src/live/redis-live-bus.js'
 import { shareStoreWrites, writeNotice } from '../../src/live/write-notices.js'
 import type { SeriesRange } from '../../src/store/candle-store.js'
 import { memoryStore, MIN, T0 } from '../helpers.js'
-import { waitFor } from '../ingest-helpers.js'
+import { waitFor } from '../ingest/ingest-helpers.js'
 import { redisService, redisSkip } from '../services/redis.js'
 
 const HOUR = 60 * MIN

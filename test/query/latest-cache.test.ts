@@ -5,7 +5,7 @@ import t from 'tap'
 import { BLOCK_BYTES } from '../../src/query/body-arena.js'
 import { LatestBodyCache } from '../../src/query/latest-cache.js'
 import { json, seededStore, testApp } from '../helpers.js'
-import { waitFor } from '../ingest-helpers.js'
+import { waitFor } from '../ingest/ingest-helpers.js'
 
 const MiB = 1024 * 1024
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { INTERVALS } from '../../src/domain/intervals.js'
-import { MIN, NOW, stepMinutes, waitFor } from '../ingest-helpers.js'
+import { MIN, NOW, stepMinutes, waitFor } from '../ingest/ingest-helpers.js'
 import { Client, SERVER_CLOSE_CODES, restCandle, startLiveService } from './ws-helpers.js'
 
 t.test('subscriptions: a 1m subscriber gets its topic only; a client that never subscribes gets both symbols', async (t) => {

@@ -2,7 +2,7 @@ import { connect, type AddressInfo } from 'node:net'
 import t from 'tap'
 import type WebSocket from 'ws'
 import { testApp } from '../helpers.js'
-import { waitFor } from '../ingest-helpers.js'
+import { waitFor } from '../ingest/ingest-helpers.js'
 
 interface RawResponse {
   status: number

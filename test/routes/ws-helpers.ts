@@ -10,7 +10,7 @@ import type { LiveIngestor } from '../../src/ingest/live-ingestor.js'
 import { silentLog } from '../../src/log.js'
 import type { DuckDbCandleStore } from '../../src/store/duckdb-candle-store.js'
 import { testApp, type Teardown } from '../helpers.js'
-import { FAST_EXCHANGE, startSim, waitFor } from '../ingest-helpers.js'
+import { FAST_EXCHANGE, startSim, waitFor } from '../ingest/ingest-helpers.js'
 import { whenOpen } from '../simulator-helpers.js'
 
 export interface LiveService {

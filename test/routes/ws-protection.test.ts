@@ -2,7 +2,7 @@ import t from 'tap'
 import WebSocket from 'ws'
 import { seedStore } from '../../src/cli/seed.js'
 import { memoryStore } from '../helpers.js'
-import { DAY, MIN, NOW, sleep, stepMinutes, waitFor } from '../ingest-helpers.js'
+import { DAY, MIN, NOW, sleep, stepMinutes, waitFor } from '../ingest/ingest-helpers.js'
 import { Client, SERVER_CLOSE_CODES, startLiveService } from './ws-helpers.js'
 
 t.test('a client that stops reading is closed with 1013 while 50 others get every message in order', async (t) => {

@@ -4,7 +4,7 @@ import { BinanceRestClient } from '../../../src/exchange/binance/rest-client.js'
 import { ExchangeFatalError, ExchangeUnavailableError, type KlineEvent } from '../../../src/exchange/exchange.js'
 import { silentLog } from '../../../src/log.js'
 import { symbolModel } from '../../../src/exchange/simulator/price-model.js'
-import { MIN, NOW, sleep, startSim, stepMinutes, waitFor } from '../../ingest-helpers.js'
+import { MIN, NOW, sleep, startSim, stepMinutes, waitFor } from '../../ingest/ingest-helpers.js'
 
 const fast = { backoffBaseMs: 10, backoffMaxMs: 50, timeoutMs: 2000 }
 

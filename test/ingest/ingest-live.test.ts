@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { LiveMessage } from '../src/live/live-bus.js'
+import type { LiveMessage } from '../../src/live/live-bus.js'
 import { DAY, MIN, NOW, compareWithTruth, startHarness, stepMinutes, waitFor } from './ingest-helpers.js'
 
 const finals = (messages: LiveMessage[], symbol: string) =>

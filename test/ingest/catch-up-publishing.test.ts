@@ -1,10 +1,10 @@
 // A long catch-up stores everything but publishes only the newest HTTP_DEFAULT_LIMIT candles of
 // each symbol to /ws, then resync_done.
 import t from 'tap'
-import { CatchUpTail } from '../src/ingest/catch-up-tail.js'
-import { minuteCandles } from '../src/exchange/simulator/price-model.js'
+import { CatchUpTail } from '../../src/ingest/catch-up-tail.js'
+import { minuteCandles } from '../../src/exchange/simulator/price-model.js'
 import { MIN, NOW, waitFor } from './ingest-helpers.js'
-import { Client, startLiveService } from './routes/ws-helpers.js'
+import { Client, startLiveService } from '../routes/ws-helpers.js'
 
 t.test('CatchUpTail keeps the newest candles by open time, each once', async (t) => {
   const tail = new CatchUpTail(3)

@@ -1,9 +1,9 @@
 import { join } from 'node:path'
 import t from 'tap'
-import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
-import { tempDir } from './helpers.js'
+import { DuckDbCandleStore } from '../../src/store/duckdb-candle-store.js'
+import { tempDir } from '../helpers.js'
 import { DAY, MIN, NOW, compareWithTruth, startSim, waitFor } from './ingest-helpers.js'
-import { lastStored, startServiceProcess } from './service-process.js'
+import { lastStored, startServiceProcess } from '../service-process.js'
 
 t.test('SIGKILL in the middle of a catch-up, then restart: the store ends equal to ground truth', async (t) => {
   const db = join(tempDir(t), 'crash.duckdb')

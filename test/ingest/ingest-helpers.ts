@@ -1,13 +1,13 @@
 // A live ingestor wired to the simulator on a stepped clock, plus a checker that compares the
 // store with the simulator's ground truth candle by candle.
-import type { CandleTuple } from '../src/domain/candle.js'
-import { BinanceExchange, type BinanceExchangeOptions } from '../src/exchange/binance/binance-exchange.js'
-import { ManualClock, startSimulator, type Simulator, type SimulatorOptions } from '../src/exchange/simulator/server.js'
-import { LiveIngestor, type LiveIngestorOptions } from '../src/ingest/live-ingestor.js'
-import { InProcessLiveBus, type LiveMessage } from '../src/live/live-bus.js'
-import { silentLog } from '../src/log.js'
-import type { CandleStore } from '../src/store/candle-store.js'
-import { memoryStore, type Teardown } from './helpers.js'
+import type { CandleTuple } from '../../src/domain/candle.js'
+import { BinanceExchange, type BinanceExchangeOptions } from '../../src/exchange/binance/binance-exchange.js'
+import { ManualClock, startSimulator, type Simulator, type SimulatorOptions } from '../../src/exchange/simulator/server.js'
+import { LiveIngestor, type LiveIngestorOptions } from '../../src/ingest/live-ingestor.js'
+import { InProcessLiveBus, type LiveMessage } from '../../src/live/live-bus.js'
+import { silentLog } from '../../src/log.js'
+import type { CandleStore } from '../../src/store/candle-store.js'
+import { memoryStore, type Teardown } from '../helpers.js'
 
 export const MIN = 60_000
 export const DAY = 86_400_000

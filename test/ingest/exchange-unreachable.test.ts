@@ -4,9 +4,9 @@
 import { createServer } from 'node:net'
 import { Writable } from 'node:stream'
 import t from 'tap'
-import { ExchangeReach } from '../src/ingest/exchange-reach.js'
-import type { Log } from '../src/log.js'
-import { json, testApp } from './helpers.js'
+import { ExchangeReach } from '../../src/ingest/exchange-reach.js'
+import type { Log } from '../../src/log.js'
+import { json, testApp } from '../helpers.js'
 import { waitFor } from './ingest-helpers.js'
 
 interface LogLine { level: number, msg: string, [field: string]: unknown }
