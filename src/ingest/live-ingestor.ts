@@ -15,7 +15,7 @@ import type { LiveBus } from '../live/live-bus.js'
 import type { Log } from '../log.js'
 import type { CandleStore, TimeRange } from '../store/candle-store.js'
 import { BatchWriter } from './batch-writer.js'
-import { CatchUpRounds, type RoundTimers } from './catch-up-rounds.js'
+import { CatchUpRounds } from './catch-up-rounds.js'
 import { ExchangeReach } from './exchange-reach.js'
 import { IngestHealth, type StreamView } from './ingest-health.js'
 import type { HealthIssue, IngestGauges, IngestStatus, LiveHealth } from './ingest-status.js'
@@ -46,10 +46,6 @@ export interface LiveIngestorOptions {
    * published (as finals, oldest first); the rest are left to REST. Default 600 (HTTP_DEFAULT_LIMIT's default).
    */
   publishLimit?: number
-  /** Local clock of the health report (message ages, stream downtime). */
-  now?: () => number
-  /** Timers of the catch-up retry. */
-  timers?: RoundTimers
 }
 
 interface SymbolState {
@@ -78,8 +74,8 @@ export class LiveIngestor implements IngestStatus {
     this.writer = new BatchWriter(opts.store)
     this.log = opts.log
     this.reach = new ExchangeReach({ log: opts.log, repeatMs: opts.unreachableLogMs })
-    this.status = new IngestHealth({ reach: this.reach, now: opts.now, staleAfterMs: opts.staleAfterMs, downAlertMs: opts.downAlertMs })
-    this.rounds = new CatchUpRounds({ round: () => this.catchUpRound(), retryMinMs: opts.retryMinMs, retryMaxMs: opts.retryMaxMs, timers: opts.timers })
+    this.status = new IngestHealth({ reach: this.reach, staleAfterMs: opts.staleAfterMs, downAlertMs: opts.downAlertMs })
+    this.rounds = new CatchUpRounds({ round: () => this.catchUpRound(), retryMinMs: opts.retryMinMs, retryMaxMs: opts.retryMaxMs })
     this.restCatchUp = new RestCatchUp({
       exchange: opts.exchange,
       store: opts.store,
