@@ -5,12 +5,12 @@
 //   up to the exchange's current time from REST, repairing stored holes inside the lookback window
 //   (rest-catch-up.ts). Closed klines that arrive meanwhile are held and applied after it, in order
 //   (symbol-lane.ts).
-// - While streaming, each closed kline is stored; if it is not the one after the last stored
-//   candle, the hole is repaired from REST first. Partials are published, never stored.
+// - While streaming (stream-handlers.ts), each closed kline is stored; if it is not the one after
+//   the last stored candle, the hole is repaired from REST first. Partials are published, never stored.
 // - "Now" is always the exchange's time (server time, kline times), never the local clock.
-import { candleDefect, type Candle } from '../domain/candle.js'
+import type { Candle } from '../domain/candle.js'
 import { MINUTE_MS } from '../domain/intervals.js'
-import type { Exchange, KlineEvent, KlineStream, SymbolMeta } from '../exchange/exchange.js'
+import type { Exchange, KlineStream, SymbolMeta } from '../exchange/exchange.js'
 import type { LiveBus } from '../live/live-bus.js'
 import type { Log } from '../log.js'
 import type { CandleStore, TimeRange } from '../store/candle-store.js'
@@ -21,6 +21,7 @@ import { IngestHealth, type StreamView } from './ingest-health.js'
 import type { HealthIssue, IngestGauges, IngestStatus, LiveHealth } from './ingest-status.js'
 import { liveSymbol, type LiveSymbol } from './live-symbols.js'
 import { RestCatchUp } from './rest-catch-up.js'
+import { klineStreamHandlers } from './stream-handlers.js'
 import { SymbolLane } from './symbol-lane.js'
 import { isRefusal, lookUpSymbols } from './symbol-meta.js'
 
@@ -143,21 +144,13 @@ export class LiveIngestor implements IngestStatus {
       this.log.error('no live symbol is known to the exchange; live ingestion is idle')
       return
     }
-    this.stream = this.opts.exchange.klineStream(streams, {
-      onOpen: () => {
-        this.status.streamOpened()
-        this.rounds.request()
-      },
-      onClose: (info) => {
-        this.status.streamClosed()
-        this.log.warn({ host: info.host, reason: info.reason, reconnectInMs: info.reconnectInMs }, `exchange stream to ${info.host} closed (${info.reason}); reconnecting`)
-      },
-      onKline: (event) => this.onKline(event),
-      onBadMessage: (reason) => {
-        this.status.counters.bad_messages_total++
-        this.log.warn({ reason }, 'ignored a malformed stream message')
-      }
-    })
+    this.stream = this.opts.exchange.klineStream(streams, klineStreamHandlers({
+      health: this.status,
+      log: this.log,
+      symbol: (symbol) => this.states.get(symbol),
+      connected: () => this.rounds.request(),
+      stopped: () => this.stopped
+    }))
   }
 
   private fail (err: Error): void {
@@ -165,23 +158,6 @@ export class LiveIngestor implements IngestStatus {
     this.rounds.stop()
     this.log.fatal({ err }, 'live ingestion stopped: the exchange refuses this service')
     void this.stream?.stop()
-  }
-
-  private onKline (event: KlineEvent): void {
-    if (this.stopped) return
-    const now = this.status.messageArrived()
-    const c = event.candle
-    const state = this.states.get(c.symbol)
-    if (state === undefined || c.interval !== '1m') return
-    state.lastMessageAt = now
-    const defect = candleDefect(c)
-    if (defect !== undefined) {
-      this.status.counters.rejected_candles_total++
-      this.log.warn({ symbol: c.symbol, ts: c.ts, defect }, 'rejected an invalid kline from the stream')
-      return
-    }
-    if (event.closed) state.lane.closed(c)
-    else state.lane.forming(c)
   }
 
   /** Stores one closed kline, repairing the hole before it when it is not the next minute. */
