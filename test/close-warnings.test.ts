@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import t from 'tap'
+import type { SymbolLane } from '../src/ingest/symbol-lane.js'
 import type { Log } from '../src/log.js'
 import { minuteCandles } from '../src/exchange/simulator/price-model.js'
 import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
@@ -49,10 +50,10 @@ t.test('closed candles held during a catch-up, then not storable at stop: the fa
   // which the ingestor holds until that catch-up ends.
   h.sim.faults.restDelayMs(1000)
   h.sim.faults.dropStreams()
-  const state = (h.ingestor as unknown as { states: Map<string, { held: Map<number, unknown> }> }).states.get('BTCUSDT')!
+  const { lane } = (h.ingestor as unknown as { states: Map<string, { lane: SymbolLane }> }).states.get('BTCUSDT')!
   await waitFor(async () => {
     await stepMinutes(h.clock, 1)
-    return state.held.size > 0
+    return lane.heldCount > 0
   }, 30_000, 'a closed candle held during the catch-up')
   h.store.upsertBatch = async () => { throw new Error('IO Error: No space left on device') }
   await h.ingestor.stop()

@@ -30,6 +30,11 @@ export class SymbolLane {
     return this.holding
   }
 
+  /** Closed candles held now. */
+  get heldCount (): number {
+    return this.held.size
+  }
+
   closed (candle: Candle): void {
     // A partial queued before this close must not be published ahead of it: void its job, drop
     // the partial if this close supersedes it, and queue a newer one again behind the close.

@@ -90,6 +90,7 @@ t.test('held closes are applied after release, sorted and once each; partials wa
   l.forming(forming(4, 40))
   await l.idle()
   t.same(events, [], 'nothing applied or published while held')
+  t.equal(l.heldCount, 3, 'a repeated close replaces the one held for its minute')
   l.release()
   t.equal(l.holdingCloses, false)
   await l.idle()
