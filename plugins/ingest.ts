@@ -13,7 +13,7 @@ declare module 'fastify' {
 }
 
 export interface IngestPluginOptions {
-  /** Use this exchange instead of building one from the config (tests). */
+  /** Use this exchange instead of building one from the config (tests); its owner closes it. */
   exchange?: Exchange
   /** Tuning for tests: thresholds that would otherwise take minutes. */
   ingestor?: Partial<Pick<LiveIngestorOptions, 'staleAfterMs' | 'downAlertMs' | 'retryMinMs' | 'retryMaxMs' | 'unreachableLogMs'>>
@@ -33,8 +33,9 @@ export default fp<IngestPluginOptions>(async (app, opts) => {
     return
   }
   const log = app.log.child({ module: 'ingest' })
+  // Whoever creates the exchange closes it: an injected one is left to its owner.
   let exchange = opts.exchange
-  let closeExchange = async (): Promise<void> => { await exchange?.close() }
+  let closeExchange = async (): Promise<void> => {}
   if (exchange === undefined) {
     const connection = { kind: config.EXCHANGE, restUrl: config.BINANCE_REST_URL, wsUrl: config.BINANCE_WS_URL, simulatorSpeed: config.SIMULATOR_SPEED, symbols: config.LIVE_SYMBOLS }
     const connected = await connectExchange(connection, log, { tuning: opts.binance, simulator: opts.simulator })

@@ -25,6 +25,8 @@ export interface LiveService {
 export async function startLiveService (t: Teardown, config: Partial<Settings> = {}, opts: { store?: DuckDbCandleStore, start?: number, hubNow?: () => number } = {}): Promise<LiveService> {
   const { sim, clock } = await startSim(t, {}, opts.start)
   const exchange = new BinanceExchange({ restUrl: sim.restUrl, wsUrl: sim.wsUrl, log: silentLog, ...FAST_EXCHANGE })
+  // Registered before the app's: teardowns run last-first, so the app stops its ingestor first.
+  t.teardown(() => exchange.close())
   const app = await testApp(t, { LIVE: true, LIVE_SYMBOLS: ['BTCUSDT', 'ETHUSDT'], LIVE_LOOKBACK: '2h', ...config }, {
     store: opts.store,
     hub: { now: opts.hubNow },
