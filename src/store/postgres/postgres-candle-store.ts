@@ -3,16 +3,16 @@
 // the same doubles). Many processes may read it; one writes (the ingest leader).
 import type pg from 'pg'
 import type { Candle, CandleTuple } from '../../domain/candle.js'
-import { BASE_INTERVAL, HOUR_MS, INTERVALS, addBuckets, type Interval } from '../../domain/intervals.js'
+import { INTERVALS, addBuckets, type Interval } from '../../domain/intervals.js'
 import { SerialQueue } from '../../async/serial-queue.js'
 import {
   storeClosedError, type CandleQuery, type CandleRange, type CandleStore, type CsvLoadResult, type IntervalRange,
   type SeriesRange, type TimeRange, type UpsertResult, type WriteListener
 } from '../candle-store.js'
 import { streamCandles } from '../candle-stream.js'
-import { planRead, readWindowed, type Direction } from '../candle-windows.js'
+import { planRead, readWindowed } from '../candle-windows.js'
 import { gapWindow, missingRanges } from '../gaps.js'
-import { hourOf, hoursTouched, rollupBase, servingSource, sourceWindow } from '../rollup-plan.js'
+import { rollupBase, servingSource } from '../rollup-plan.js'
 import { SeriesIndex } from '../series-index.js'
 import { planWrite, seriesSpans, slices, uniqueCandles, type SeriesSpan } from '../write-batch.js'
 import { WriteListeners } from '../write-listeners.js'
@@ -21,15 +21,12 @@ import { copyCandles } from './copy-rows.js'
 import { loadKlineCsvFiles, type KlineCsvFile } from './csv-load.js'
 import { migratePostgres } from './migrations.js'
 import { cancellable } from './query-cancel.js'
-import {
-  COUNTS_SQL, FIRST_MINUTE_SQL, MINUTE_HOURS_SQL, RUNS_SQL, SERIES_RANGE_SQL, SERIES_SQL, barSoFarSql, nativeSql, rollupSql
-} from './read-sql.js'
+import { COUNTS_SQL, RUNS_SQL, barSoFarSql } from './read-sql.js'
+import { readSeriesIndex, seriesRead, type SeriesRead } from './series-reads.js'
 import { Writer, commitStaged } from './staged-write.js'
 import { volumeDouble } from './volume-double.js'
-import {
-  DELETE_BEFORE_SQL, DELETE_HOURS_BEFORE_SQL, DELETE_HOURS_SQL, DELETE_RANGE_SQL, DELETE_SERIES_SQL, INSERT_ROW_SQL,
-  INSERT_SERIES_SQL, REFRESH_HOURS_SQL, STAGE_TABLE
-} from './write-sql.js'
+import { INSERT_ROW_SQL, STAGE_TABLE } from './write-sql.js'
+import { deleteSeriesBefore, deleteSeriesRange } from './deletes.js'
 
 export type { PostgresStoreOptions } from './connection.js'
 
@@ -41,9 +38,6 @@ export const POSTGRES_BACKUP_NOTICE = 'a PostgreSQL store is backed up with pg_d
 const MAX_TRANSACTION_ROWS = 100_000
 
 type Row = unknown[]
-
-/** A row of a rolled-up read (volume as exact decimal text) as a candle tuple. */
-const rolledTuple = (r: Row): CandleTuple => [r[0] as number, r[1] as number, r[2] as number, r[3] as number, r[4] as number, volumeDouble(r[5] as string)]
 
 /** The URL without its password, for logs and /stats. */
 function displayUrl (url: string): string {
@@ -57,7 +51,7 @@ function displayUrl (url: string): string {
 }
 
 export class PostgresCandleStore implements CandleStore {
-  private readonly index = new SeriesIndex()
+  private index = new SeriesIndex()
   private readonly listeners = new WriteListeners()
   private readonly writeQueue = new SerialQueue()
   private closed = false
@@ -94,23 +88,8 @@ export class PostgresCandleStore implements CandleStore {
     }
   }
 
-  /** Every series' first and last open time: 1m's from the hourly roll-ups, the others from candle_series. */
   private async loadIndex (): Promise<void> {
-    const fresh = new SeriesIndex()
-    for (const [symbol, hour, last] of await queryRows<[string, number, number]>(this.pool, MINUTE_HOURS_SQL)) {
-      const [[first]] = await queryRows<[number | null]>(this.pool, FIRST_MINUTE_SQL, [symbol, hour, hour + HOUR_MS - 1])
-      fresh.note(symbol, BASE_INTERVAL, first ?? hour, last)
-    }
-    for (const [symbol, interval, first, last] of await queryRows<[string, Interval, number, number]>(this.pool, SERIES_SQL)) {
-      fresh.note(symbol, interval, first, last)
-    }
-    this.index.clear()
-    for (const symbol of fresh.symbols()) {
-      for (const interval of INTERVALS) {
-        const r = fresh.range(symbol, interval)
-        if (r !== undefined) this.index.note(symbol, interval, r.first, r.last)
-      }
-    }
+    this.index = await readSeriesIndex(this.pool)
   }
 
   /** Rows of a read on the pool, through a prepared statement; an aborted read is cancelled on the server. */
@@ -179,23 +158,9 @@ export class PostgresCandleStore implements CandleStore {
       (spans, rows, started) => { this.committed(spans, rows, started) }))
   }
 
-  /** The statement and bound values reading the bars of a series opening in [lo, hi]. */
-  private readPlan (symbol: string, interval: Interval) {
+  private readPlan (symbol: string, interval: Interval): SeriesRead | undefined {
     const source = servingSource(this.index, symbol, interval)
-    if (source === undefined) return undefined
-    if (source.native) {
-      return { range: source.range, rolled: false, sql: (dir: Direction) => nativeSql(dir), params: (lo: number, hi: number, limit: number | null) => [symbol, interval, lo, hi, limit] }
-    }
-    const bounds = source.buckets.kind === 'fixed' ? [source.buckets.origin, source.buckets.width] : []
-    return {
-      range: source.range,
-      rolled: true,
-      sql: (dir: Direction) => rollupSql(source.buckets, source.base, dir),
-      params: (lo: number, hi: number, limit: number | null) => {
-        const w = sourceWindow(interval, lo, hi)
-        return [symbol, source.base, w.first, w.last, limit, ...bounds]
-      }
-    }
+    return source === undefined ? undefined : seriesRead(symbol, interval, source)
   }
 
   async getCandles (q: CandleQuery, signal?: AbortSignal): Promise<CandleTuple[]> {
@@ -206,7 +171,7 @@ export class PostgresCandleStore implements CandleStore {
     if (plan === undefined) return []
     return await readWindowed(q.interval, plan, q.limit, async (lo, hi, dir, limit) => {
       const rows = await this.read(source.sql(dir), source.params(lo, hi, limit), signal)
-      return source.rolled ? rows.map(rolledTuple) : rows as CandleTuple[]
+      return source.tuples(rows)
     })
   }
 
@@ -253,29 +218,9 @@ export class PostgresCandleStore implements CandleStore {
     return missingRanges(window, runs.map(([first, last]) => ({ first, last })))
   }
 
-  /** Re-reads one series' range inside a write transaction, keeping candle_series in step; undefined when none is left. */
-  private async rereadRange (client: pg.Client, symbol: string, interval: Interval): Promise<TimeRange | undefined> {
-    const [[first, last]] = (await client.query<[number | null, number | null]>({ text: SERIES_RANGE_SQL, values: [symbol, interval], rowMode: 'array' })).rows
-    const range = first === null || first === undefined ? undefined : { first, last: last! }
-    if (interval !== BASE_INTERVAL) {
-      await client.query(DELETE_SERIES_SQL, [symbol, interval])
-      if (range !== undefined) await client.query(INSERT_SERIES_SQL, [symbol, interval, range.first, range.last])
-    }
-    return range
-  }
-
   async deleteRange (symbol: string, interval: Interval, from: number, to: number): Promise<number> {
     return await this.writeJob(async () => {
-      const result = await this.writer.transaction(async (client) => {
-        const deleted = (await client.query(DELETE_RANGE_SQL, [symbol, interval, from, to])).rowCount ?? 0
-        if (deleted === 0) return { deleted, range: undefined }
-        if (interval === BASE_INTERVAL) {
-          const { fromHour, toHour } = hoursTouched(from, to)
-          await client.query(DELETE_HOURS_SQL, [symbol, fromHour, toHour])
-          await client.query(REFRESH_HOURS_SQL, [symbol, fromHour, toHour + HOUR_MS - 1])
-        }
-        return { deleted, range: await this.rereadRange(client, symbol, interval) }
-      })
+      const result = await this.writer.transaction((client) => deleteSeriesRange(client, symbol, interval, from, to))
       if (result.deleted > 0) {
         this.index.replace(symbol, interval, result.range)
         this.listeners.emitDeletion(new Set([symbol]))
@@ -291,26 +236,10 @@ export class PostgresCandleStore implements CandleStore {
         .filter((iv) => (interval === undefined || iv === interval) && (this.index.range(symbol, iv)?.first ?? Infinity) < cutoff)
         .map((iv) => ({ symbol, interval: iv })))
       if (series.length === 0) return 0
-      const changes = await this.writer.transaction(async (client) => {
-        let deleted = 0
-        const ranges: Array<{ symbol: string, interval: Interval, range: TimeRange | undefined }> = []
-        for (const s of series) {
-          const n = (await client.query(DELETE_BEFORE_SQL, [s.symbol, s.interval, cutoff])).rowCount ?? 0
-          if (n === 0) continue
-          deleted += n
-          if (s.interval === BASE_INTERVAL) {
-            // Whole hours before the cutoff go; the hour the cutoff falls in is recomputed.
-            const hour = hourOf(cutoff)
-            await client.query(DELETE_HOURS_BEFORE_SQL, [s.symbol, hour + HOUR_MS])
-            await client.query(REFRESH_HOURS_SQL, [s.symbol, hour, hour + HOUR_MS - 1])
-          }
-          ranges.push({ ...s, range: await this.rereadRange(client, s.symbol, s.interval) })
-        }
-        return { deleted, ranges }
-      })
-      for (const r of changes.ranges) this.index.replace(r.symbol, r.interval, r.range)
-      if (changes.ranges.length > 0) this.listeners.emitDeletion(new Set(changes.ranges.map((r) => r.symbol)))
-      return changes.deleted
+      const result = await this.writer.transaction((client) => deleteSeriesBefore(client, series, cutoff))
+      for (const r of result.ranges) this.index.replace(r.symbol, r.interval, r.range)
+      if (result.ranges.length > 0) this.listeners.emitDeletion(new Set(result.ranges.map((r) => r.symbol)))
+      return result.deleted
     })
   }
 
