@@ -3,7 +3,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import type { Candle } from '../../src/domain/candle.js'
-import { DAY_MS, HOUR_MS, INTERVALS, MINUTE_MS, type Interval } from '../../src/domain/intervals.js'
+import { DAY_MS, HOUR_MS, INTERVALS, MINUTE_MS } from '../../src/domain/intervals.js'
 import { minuteCandles } from '../../src/exchange/simulator/price-model.js'
 import type { CandleStore } from '../../src/store/candle-store.js'
 import type { DuckDbCandleStore } from '../../src/store/duckdb-candle-store.js'
@@ -77,8 +77,6 @@ t.test('a PostgreSQL-backed app answers every /api/v1 route as a DuckDB-backed o
   t.equal(compared, urls().length - 1, 'every route answered the same bytes on both stores')
   t.ok(statuses.has(200) && statuses.has(404) && statuses.has(400), 'successes and errors alike')
   // And the interval bodies are not trivially empty.
-  const daily = await apps[1]!.inject(`/api/v1/candles?symbol=BTCUSDT&interval=1d&limit=100`)
+  const daily = await apps[1]!.inject('/api/v1/candles?symbol=BTCUSDT&interval=1d&limit=100')
   t.equal(JSON.parse(daily.body).data.length, 45)
 })
-
-export type { Interval }
