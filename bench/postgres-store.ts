@@ -1,13 +1,16 @@
-// The PostgreSQL store on its own (no HTTP): write throughput of batches through COPY with the
-// hourly roll-ups kept in step, and uncached 600-bar window reads (native 1m, 1h and 1d rolled up)
+// The PostgreSQL store on its own (no HTTP): an archive CSV import, write throughput of batches
+// through COPY with the hourly roll-ups kept in step, and uncached 600-bar window reads (native 1m, 1h and 1d rolled up)
 // at random ends, beside the DuckDB store holding the same rows. Then the driver question: the same
 // raw rows into a bare table through pg's COPY (pg-copy-streams), pg multi-row INSERT, pg INSERT
 // of unnest()ed arrays, and, when --postgres-js points at an installed `postgres` package, its
 // COPY and its multi-row insert.
 // With fewer than 600 days stored, a 1d read returns every day there is.
 // Knobs: --url postgres://... (default: a throwaway server like the tests')  --days 70 (per symbol, 2
-// symbols)  --batch 50000 (rows per upsertBatch)  --reads 200 (per interval)  --driver-rows 200000
+// symbols)  --batch 50000 (rows per upsertBatch)  --reads 200 (per interval)  --driver-rows 200000  --csv-rows 200000
 // --postgres-js /path/to/node_modules/postgres/src/index.js
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import pg from 'pg'
@@ -40,6 +43,15 @@ async function fill (store: CandleStore, days: number, batch: number): Promise<{
     }
   }
   return { rows, seconds: ms / 1000 }
+}
+
+/** An archive-style CSV of `rows` minutes; resolves to its path and the folder to remove. */
+function archiveFile (rows: number): { path: string, dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'tv-bench-csv-'))
+  const path = join(dir, 'SOLUSDT-1m.csv')
+  writeFileSync(path, minuteCandles('SOLUSDT', T0, T0 + rows * MINUTE_MS)
+    .map((c) => `${c.ts},${c.open},${c.high},${c.low},${c.close},${c.volume},${c.ts + 59_999},0,0,0,0,0\n`).join(''))
+  return { path, dir }
 }
 
 async function windows (store: CandleStore, interval: Interval, reads: number, days: number) {
@@ -132,6 +144,7 @@ runBenchmark('postgres-store', async () => {
   const batch = knobs.number('batch', 50_000)
   const reads = knobs.number('reads', 200)
   const driverRows = knobs.number('driver-rows', 200_000)
+  const csvRows = knobs.number('csv-rows', 200_000)
   const postgresJs = knobs.string('postgres-js', '')
   let url = knobs.string('url', process.env.BENCH_DATABASE_URL ?? '')
   const server = url === '' ? await startPostgres() : undefined
@@ -148,7 +161,13 @@ runBenchmark('postgres-store', async () => {
     const store = await openPostgresStore({ url: benchUrl, poolSize: 4 })
     const duck = await DuckDbCandleStore.open({ path: MEMORY_PATH, threads: 1 })
     try {
+      const archive = archiveFile(csvRows)
       for (const [name, s] of [['postgres', store], ['duckdb', duck]] as const) {
+        const csvStarted = performance.now()
+        const [loaded] = await s.loadKlineCsv([{ path: archive.path, symbol: 'SOLUSDT', interval: '1m' }])
+        const csvPerSecond = loaded!.stored / ((performance.now() - csvStarted) / 1000)
+        log(`${name}: archive CSV of ${loaded!.stored} lines imported at ${Math.round(csvPerSecond)} lines/s`)
+        figures[`${name}.csv_import.lines_per_s`] = Math.round(csvPerSecond)
         const w = await fill(s, days, batch)
         log(`${name}: ${w.rows} candles in ${w.seconds.toFixed(1)} s: ${Math.round(w.rows / w.seconds)} candles/s (batches of ${batch}, roll-ups included)`)
         figures[`${name}.write.candles_per_s`] = Math.round(w.rows / w.seconds)
@@ -160,6 +179,7 @@ runBenchmark('postgres-store', async () => {
           latencyFigures(figures, `${name}.window_${interval}`, r)
         }
       }
+      rmSync(archive.dir, { recursive: true, force: true })
       await drivers(benchUrl, minuteCandles('XRPUSDT', T0, T0 + driverRows * MINUTE_MS), postgresJs, figures)
     } finally {
       await store.close()

@@ -1,6 +1,5 @@
 // The reads of the PostgreSQL store. Every one is bounded by (symbol, interval, ts BETWEEN ...),
 // a range scan of the primary key, so a read costs what it returns, not what the table holds.
-import type { Interval } from '../../domain/intervals.js'
 import type { Direction } from '../candle-windows.js'
 import type { BucketRule, RollupBase } from '../rollup-plan.js'
 
@@ -80,5 +79,3 @@ export const MINUTE_HOURS_SQL = 'SELECT symbol, min(ts), max(last_minute) FROM c
 export const FIRST_MINUTE_SQL = 'SELECT min(ts) FROM candles WHERE symbol = $1 AND "interval" = \'1m\' AND ts BETWEEN $2 AND $3'
 
 export const SERIES_SQL = 'SELECT symbol, "interval", first_ts, last_ts FROM candle_series'
-
-export type { Interval }
