@@ -10,6 +10,7 @@ import { minuteCandles } from '../../../src/exchange/simulator/price-model.js'
 import type { CandleStore, WriteInfo } from '../../../src/store/candle-store.js'
 import { applyRetention } from '../../../src/store/retention.js'
 import { T0, tempDir } from '../../helpers.js'
+import { EXPECTED_ODD, EXPECTED_ODD_BARS, oddCsvLines } from './odd-csv-lines.js'
 import { referenceBars } from './reference-bars.js'
 
 export type StoreFactory = (t: Test) => Promise<CandleStore>
@@ -21,24 +22,6 @@ const candle = (ts: number, p: Partial<Candle> = {}): Candle =>
 /** Volumes and prices at the edges of what a double and an 8-place decimal hold. */
 const EDGE_VOLUMES = [0, 0.1, 0.3, 1e-8, 5e-9, 1.5e-8, 2.5e-8, 4.9999999e-9, 0.123456785, 12345678.12345678,
   99999999.99999999, 123456789012.12344, 92233720368.54776, 1e12 + 0.5, 3.3e14, 7e15, 1e17 + 12345, 0.000123456789]
-
-/** What DuckDB's reader makes of the odd lines of the lenient-fields test (minute, open, volume). */
-const EXPECTED_ODD = {
-  rows: 59,
-  stored: 33,
-  rejected: {
-    'high is below open or close': 1,
-    'low is above open or close': 4,
-    'open is not a finite number': 8,
-    'open time is not aligned to 1m': 2,
-    'open time is not epoch milliseconds or microseconds': 3,
-    'volume is not a finite number': 8
-  }
-}
-const EXPECTED_ODD_BARS = [[0, 1.5, 10], [1, 1.5, 10], [2, 1.5, 10], [3, 100, 10], [5, 0.5, 10], [6, 5, 10], [16, 12, 10], [17, 1.5, 10],
-  [19, 10, 10], [100, 1, 1.5], [101, 1, 1.5], [102, 1, 1.5], [103, 1, 100], [104, 1, 0.01], [105, 1, 0.5], [106, 1, 5], [108, 1, 0],
-  [110, 1, 1000], [115, 1, 0], [116, 1, 12], [117, 1, 1.5], [119, 1, 10], [121, 1, 0], [200, 1, 10], [203, 1, 10], [204, 1, 10],
-  [205, 1, 10], [206, 1, 10], [207, 1, 10], [208, 1, 10], [209, 1, 10], [210, 1, 10], [211, 1, 10]]
 
 async function all (store: CandleStore, interval: Interval, symbol = SYM): Promise<CandleTuple[]> {
   const out: CandleTuple[] = []
@@ -259,16 +242,7 @@ export function storeContract (t: Test, open: StoreFactory): void {
   t.test('archive fields read leniently, as DuckDB casts text: whitespace, underscores, exponents, overflow', async (t) => {
     const store = await open(t)
     const path = join(tempDir(t), 'BTCUSDT-1m-odd.csv')
-    const m = (n: number) => T0 + n * MINUTE_MS
-    const odd = [' 1.5', '1.5 ', '+1.5', '1e2', '1E-2', '.5', '5.', 'inf', '-0', '0x10', '1_000', '', ' ', 'NaN', '1e400', '1e-400', '00012', '1.5\t', '1__0', '1e0_1', '1' + '0'.repeat(400), '0.' + '0'.repeat(400) + '1']
-    const times = [`${m(200)} `, ` ${m(201)}`, `+${m(202)}`, `${m(203)}.0`, `${m(204) * 1000}`, `${m(205) * 1000 + 500}`, `0${m(206)}`, `${m(207)}e0`,
-      '99999999999999999', '123456789012', `${m(208)}.4`, `${m(209) - 1}.5`, `${m(210)}\t`, `1_${String(m(211)).slice(1)}`]
-    writeFileSync(path, [
-      ...odd.map((v, i) => `${m(i)},${v},200,0.5,1.5,10,0,0,0,0,0,0`),
-      ...odd.map((v, i) => `${m(100 + i)},1,200,0.5,1.5,${v},0,0,0,0,0,0`),
-      ...times.map((v) => `${v},1,200,0.5,1.5,10,0,0,0,0,0,0`),
-      `"${m(300)}",1,2,0.5,1.5,10`
-    ].join('\n') + '\n')
+    writeFileSync(path, oddCsvLines())
     const [r] = await store.loadKlineCsv([{ path, symbol: SYM, interval: '1m' }])
     t.same({ rows: r!.rows, stored: r!.stored, rejected: Object.fromEntries([...r!.rejected].sort()) }, EXPECTED_ODD)
     const bars = await store.getCandles({ symbol: SYM, interval: '1m', from: 0, limit: 1000 })
