@@ -19,12 +19,18 @@ export const rollupTable = (base: RollupBase) => (base === '1h' ? 'candle_rollup
 /** The exact decimal volume of a source bar (a 1m candle's double, or an hour's stored decimal). */
 const sourceVolume = (base: RollupBase) => (base === '1h' ? 'volume' : 'volume_decimal(volume)')
 
+// The open of the earliest bar and the close of the latest: the smallest and largest (ts, price)
+// pair (open times are below 2^53, exact as doubles). Unlike array_agg(... ORDER BY ts) this sorts
+// nothing, which made hourly upkeep and roll-up reads over twice as fast.
+export const FIRST_OPEN = '(min(ARRAY[ts::double precision, open]))[2]'
+export const LAST_CLOSE = '(max(ARRAY[ts::double precision, close]))[2]'
+
 /**
  * The OHLCV aggregates of source bars, in the order of a CandleTuple after its time: first open,
  * highest high, lowest low, last close, and the exact volume sum (as text for reads: see volume-double.ts).
  */
 export const barAggregates = (base: RollupBase, volumeAsText = true) =>
-  `(array_agg(open ORDER BY ts))[1], max(high), min(low), (array_agg(close ORDER BY ts DESC))[1], sum(${sourceVolume(base)})${volumeAsText ? '::text' : ''}`
+  `${FIRST_OPEN}, max(high), min(low), ${LAST_CLOSE}, sum(${sourceVolume(base)})${volumeAsText ? '::text' : ''}`
 
 // A month bucket opens on the first of its month (UTC); a fixed one at $6 + k * $7.
 const bucketOf = (buckets: BucketRule) => buckets.kind === 'month'

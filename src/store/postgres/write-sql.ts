@@ -2,7 +2,7 @@
 // table, then moved into candles and folded into the hourly roll-ups by these statements, all
 // in one transaction; the staging table empties itself at commit.
 import { HOUR_MS } from '../../domain/intervals.js'
-import { barAggregates } from './read-sql.js'
+import { LAST_CLOSE, barAggregates } from './read-sql.js'
 
 export const STAGE_TABLE = 'candles_stage'
 
@@ -43,7 +43,7 @@ export const EXTEND_HOUR_SQL = `
   SET high = greatest(r.high, m.high), low = least(r.low, m.low), close = m.close,
       volume = r.volume + m.volume, minutes = r.minutes + m.minutes, last_minute = m.last_minute
   FROM (
-    SELECT max(high) AS high, min(low) AS low, (array_agg(close ORDER BY ts DESC))[1] AS close,
+    SELECT max(high) AS high, min(low) AS low, ${LAST_CLOSE} AS close,
            sum(volume_decimal(volume)) AS volume, count(*)::integer AS minutes, max(ts) AS last_minute
     FROM ${STAGE_TABLE}
     WHERE symbol = $1 AND "interval" = '1m' AND ts < $2::bigint + ${HOUR_MS}
