@@ -37,13 +37,13 @@ import udfRoutes from '../routes/udf.js'
 import indicatorsRoutes from '../routes/indicators.js'
 import type { Config } from './config.js'
 import { pinoOptions } from './log.js'
-import type { DuckDbCandleStore } from './store/duckdb-candle-store.js'
+import type { CandleStore } from './store/candle-store.js'
 
 export interface BuildOptions {
   /** Logger settings; defaults to LOG_LEVEL, pretty-printed only on a TTY. */
   logger?: FastifyServerOptions['logger']
   /** Share an already open store instead of opening one from the config. */
-  store?: DuckDbCandleStore
+  store?: CandleStore
   /** Exchange, simulator and threshold overrides for live ingestion (tests). */
   ingest?: IngestPluginOptions
   /** Clock override for the /ws hub's keepalive, stall checks and inbound budget (tests). */

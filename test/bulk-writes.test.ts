@@ -6,9 +6,10 @@ import t from 'tap'
 import type { DuckDBConnection } from '@duckdb/node-api'
 import type { Candle } from '../src/domain/candle.js'
 import { minuteCandles } from '../src/exchange/simulator/price-model.js'
-import { CheckpointBudget, MAX_TRANSACTION_ROWS, slices } from '../src/store/bulk-writes.js'
-import { DuckDbCandleStore, restoreDatabase } from '../src/store/duckdb-candle-store.js'
-import { openDatabase } from '../src/store/duckdb-database.js'
+import { CheckpointBudget, MAX_TRANSACTION_ROWS } from '../src/store/duckdb/bulk-writes.js'
+import { DuckDbCandleStore } from '../src/store/duckdb/duckdb-candle-store.js'
+import { restoreDatabase } from '../src/store/duckdb/backup-restore.js'
+import { openDatabase } from '../src/store/duckdb/database.js'
 import { MIN, T0, tempDir, type Teardown } from './helpers.js'
 
 const HOUR = 60 * MIN
@@ -48,9 +49,7 @@ async function hourBars (store: DuckDbCandleStore, symbol: string): Promise<numb
   return (await store.getCandles({ symbol, interval: '1h', limit: 5000 })).length
 }
 
-t.test('helpers: slices and the checkpoint budget', async (t) => {
-  t.same(slices([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]])
-  t.same(slices([], 2), [])
+t.test('the checkpoint budget', async (t) => {
   const budget = new CheckpointBudget(10)
   t.equal(budget.committed(6), false)
   t.equal(budget.committed(4), true, 'due once the rows add up')

@@ -3,7 +3,7 @@
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { EXIT } from '../src/cli/command.js'
-import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
+import { DuckDbCandleStore } from '../src/store/duckdb/duckdb-candle-store.js'
 import { tempDir } from './helpers.js'
 import { closedPort, runEntry, type CliRun } from './cli-process.js'
 

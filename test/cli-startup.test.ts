@@ -5,7 +5,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { EXIT } from '../src/cli/command.js'
-import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
+import { DuckDbCandleStore } from '../src/store/duckdb/duckdb-candle-store.js'
 import { tempDir } from './helpers.js'
 import { runEntry, type CliRun } from './cli-process.js'
 

@@ -3,7 +3,7 @@ import t from 'tap'
 import type { SymbolLane } from '../src/ingest/symbol-lane.js'
 import type { Log } from '../src/log.js'
 import { minuteCandles } from '../src/exchange/simulator/price-model.js'
-import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
+import { DuckDbCandleStore } from '../src/store/duckdb/duckdb-candle-store.js'
 import { T0, tempDir } from './helpers.js'
 import { MIN, startHarness, stepMinutes, waitFor } from './ingest/ingest-helpers.js'
 

@@ -11,7 +11,7 @@ import { bucketCloseTime, type Interval } from '../src/domain/intervals.js'
 import { CSV_COLUMNS, plainNumber } from '../src/export/export-format.js'
 import { ExportGate } from '../src/export/export-gate.js'
 import { importArchives } from '../src/ingest/archive/archive-import.js'
-import type { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
+import type { DuckDbCandleStore } from '../src/store/duckdb/duckdb-candle-store.js'
 import { DAY, MIN, T0, json, memoryStore, seededStore, tempDir, testApp, tmpdirEnv } from './helpers.js'
 
 const HOUR = 60 * MIN

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { seedStore } from '../src/cli/seed.js'
-import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
+import { DuckDbCandleStore } from '../src/store/duckdb/duckdb-candle-store.js'
 import { DAY, MIN, T0, tempDir, testApp } from './helpers.js'
 
 const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts', ...args], { encoding: 'utf8', timeout: 120_000 })

@@ -10,8 +10,8 @@ import { defaultConfig, type Config } from '../src/config.js'
 import type { Settings } from '../src/settings/schema.js'
 import { seedStore } from '../src/cli/seed.js'
 import type { CandleQuery } from '../src/store/candle-store.js'
-import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
-import { MEMORY_PATH } from '../src/store/duckdb-database.js'
+import { DuckDbCandleStore } from '../src/store/duckdb/duckdb-candle-store.js'
+import { MEMORY_PATH } from '../src/store/duckdb/database.js'
 
 /** The smallest surface of a tap Test these helpers need. */
 export interface Teardown {

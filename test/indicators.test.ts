@@ -4,7 +4,7 @@ import t from 'tap'
 import type { CandleTuple } from '../src/domain/candle.js'
 import type { Interval } from '../src/domain/intervals.js'
 import { warmupBars } from '../src/indicators/indicator-specs.js'
-import type { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
+import type { DuckDbCandleStore } from '../src/store/duckdb/duckdb-candle-store.js'
 import { DAY, MIN, T0, json, seededStore, testApp, stalledStore } from './helpers.js'
 
 // --- Reference implementations, over every close from the first stored bar ---------------------

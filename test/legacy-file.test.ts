@@ -6,9 +6,9 @@ import t from 'tap'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { minuteCandles } from '../src/exchange/simulator/price-model.js'
 import type { Log } from '../src/log.js'
-import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
-import { openDatabase } from '../src/store/duckdb-database.js'
-import { isLegacySchema } from '../src/store/legacy-file.js'
+import { DuckDbCandleStore } from '../src/store/duckdb/duckdb-candle-store.js'
+import { openDatabase } from '../src/store/duckdb/database.js'
+import { isLegacySchema } from '../src/store/duckdb/legacy-file.js'
 import { DAY, MIN, T0, json, tempDir, testApp, type Teardown } from './helpers.js'
 
 const HOUR = 60 * MIN

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
 import { minuteCandles } from '../src/exchange/simulator/price-model.js'
-import { DuckDbCandleStore } from '../src/store/duckdb-candle-store.js'
+import { DuckDbCandleStore } from '../src/store/duckdb/duckdb-candle-store.js'
 import { DAY, T0, seededStore, tempDir, testApp } from './helpers.js'
 
 const probe = (target: string) => new Promise<{ code: number | null, out: string }>((resolve) => {

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { DuckDBInstance } from '@duckdb/node-api'
 import t from 'tap'
 import { ClientGoneError } from '../plugins/client-gone.js'
-import { interruptible } from '../src/store/query-interrupt.js'
+import { interruptible } from '../src/store/duckdb/query-interrupt.js'
 import { json, seededStore, stalledStore, testApp } from './helpers.js'
 
 // Ten trillion rows: hours of work on any machine, so only an interrupt ends it.

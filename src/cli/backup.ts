@@ -2,8 +2,9 @@
 // Parquet files, via EXPORT DATABASE) and its load into a new database file.
 import { existsSync, readdirSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { storeOptions } from '../store/store-options.js'
-import { DuckDbCandleStore, restoreDatabase } from '../store/duckdb-candle-store.js'
+import { storeOptions } from '../store-settings.js'
+import { DuckDbCandleStore } from '../store/duckdb/duckdb-candle-store.js'
+import { restoreDatabase } from '../store/duckdb/backup-restore.js'
 import { STORE_SETTINGS, UsageError, type Command } from './command.js'
 
 export const backupCommand: Command = {

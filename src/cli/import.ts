@@ -2,8 +2,8 @@
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { importArchives } from '../ingest/archive/archive-import.js'
-import { storeOptions } from '../store/store-options.js'
-import { DuckDbCandleStore } from '../store/duckdb-candle-store.js'
+import { storeOptions } from '../store-settings.js'
+import { DuckDbCandleStore } from '../store/duckdb/duckdb-candle-store.js'
 import { cliLog, formatDuration } from './cli-log.js'
 import { CliError, EXIT, STORE_SETTINGS, UsageError, type Command } from './command.js'
 

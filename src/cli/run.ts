@@ -3,7 +3,7 @@
 import { loadConfig } from '../config.js'
 import { packageInfo } from '../project.js'
 import { ConfigError } from '../settings/parse-setting.js'
-import { StorageError } from '../store/database-folder.js'
+import { StorageError } from '../store/duckdb/database-folder.js'
 import { parseCommandLine } from './argv.js'
 import { CliError, EXIT, type Command } from './command.js'
 import { commandHelp, globalHelp, unknownCommand } from './help.js'

@@ -6,7 +6,7 @@ import closeWithGrace from 'close-with-grace'
 import { buildApp } from '../app.js'
 import { chartPageUrl } from '../http/chart-page.js'
 import { SETTING_NAMES } from '../settings/schema.js'
-import { prepareDatabasePath } from '../store/database-folder.js'
+import { prepareDatabasePath } from '../store/duckdb/database-folder.js'
 import { UsageError, type Command } from './command.js'
 import { checkListen, listenFailure } from './listen.js'
 

@@ -141,6 +141,8 @@ export interface CandleStore {
    * listeners about every symbol, `remote: true`.
    */
   reloadIndex? (): Promise<void>
+  /** The engine and its version, e.g. "DuckDB v1.5.5", as /version reports it. */
+  readonly engineVersion: string
   /** Resolves when the database answers a trivial query. */
   ping (): Promise<void>
   close (): Promise<void>

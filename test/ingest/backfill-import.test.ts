@@ -11,7 +11,7 @@ import { parseArchiveName, startsWithHeader } from '../../src/ingest/archive/kli
 import { candleDefect } from '../../src/domain/candle.js'
 import { readZip } from '../../src/ingest/archive/zip-reader.js'
 import { silentLog } from '../../src/log.js'
-import { DuckDbCandleStore } from '../../src/store/duckdb-candle-store.js'
+import { DuckDbCandleStore } from '../../src/store/duckdb/duckdb-candle-store.js'
 import { memoryStore, tempDir } from '../helpers.js'
 import { DAY, MIN, NOW, compareWithTruth, startSim } from './ingest-helpers.js'
 

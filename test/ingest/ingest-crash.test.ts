@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import t from 'tap'
-import { DuckDbCandleStore } from '../../src/store/duckdb-candle-store.js'
+import { DuckDbCandleStore } from '../../src/store/duckdb/duckdb-candle-store.js'
 import { tempDir } from '../helpers.js'
 import { DAY, MIN, NOW, compareWithTruth, startSim, waitFor } from './ingest-helpers.js'
 import { lastStored, startServiceProcess } from '../service-process.js'

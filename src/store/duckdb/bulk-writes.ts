@@ -27,13 +27,6 @@ export async function dropStage (con: DuckDBConnection): Promise<void> {
   await con.run(`DROP TABLE IF EXISTS ${STAGE_TABLE}`)
 }
 
-/** Slices of at most `size` items, in order. */
-export function slices<T> (items: readonly T[], size = MAX_TRANSACTION_ROWS): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
-}
-
 /** Counts committed rows and says when a checkpoint is due. */
 export class CheckpointBudget {
   private rows = 0

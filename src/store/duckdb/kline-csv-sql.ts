@@ -4,19 +4,16 @@
 // The rules and messages are those of candleDefect() in src/domain/candle.ts, checked in the same
 // order, plus the two line-level checks of the archive format; test/backfill-import.test.ts keeps
 // the two implementations in step.
-import { WEEK_ORIGIN_MS, fixedIntervalMs, type Interval } from '../domain/intervals.js'
+import type { Interval } from '../../domain/intervals.js'
+import { bucketRule } from '../rollup-plan.js'
+import { sqlString } from './sql.js'
 
 const FIELDS = ['open', 'high', 'low', 'close', 'volume'] as const
 
-function sqlString (value: string): string {
-  return `'${value.replace(/'/g, "''")}'`
-}
-
 function aligned (interval: Interval): string {
-  const width = fixedIntervalMs(interval)
-  if (width === undefined) return "ts = epoch_ms(date_trunc('month', epoch_ms(ts)))"
-  const origin = interval === '1w' ? WEEK_ORIGIN_MS : 0
-  return `(ts - ${origin}) % ${width} = 0`
+  const rule = bucketRule(interval)
+  if (rule.kind === 'month') return "ts = epoch_ms(date_trunc('month', epoch_ms(ts)))"
+  return `(ts - ${rule.origin}) % ${rule.width} = 0`
 }
 
 export interface CsvFile {

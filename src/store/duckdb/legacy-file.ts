@@ -12,8 +12,10 @@
 import { copyFileSync, existsSync, linkSync, renameSync, rmSync } from 'node:fs'
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { CHECKPOINT_EVERY_ROWS, MAX_TRANSACTION_ROWS } from './bulk-writes.js'
-import { DATABASE_ALIAS, openDatabase, type DatabaseOptions } from './duckdb-database.js'
-import { migrate } from './migrations.js'
+import { DATABASE_ALIAS, openDatabase, type DatabaseOptions } from './database.js'
+import { migrate } from '../migrations.js'
+import { hourlyRollups } from './rollup-sql.js'
+import { sqlString } from './sql.js'
 
 /** Recorded in schema_migrations when a legacy file was converted (numbered migrations start at 1). */
 export const LEGACY_MIGRATION = { version: 0, name: 'legacy_cpp_service_file' }
@@ -38,10 +40,6 @@ export interface LegacyReport {
 }
 
 export class LegacyMigrationError extends Error {}
-
-function sqlString (value: string): string {
-  return `'${value.replace(/'/g, "''")}'`
-}
 
 const LEGACY_COLUMNS = ['symbol', 'interval', 'ts', 'o', 'h', 'l', 'c', 'v']
 
@@ -123,12 +121,7 @@ async function copyCandles (con: DuckDBConnection): Promise<void> {
 async function buildDerived (con: DuckDBConnection): Promise<void> {
   const symbols = (await con.runAndReadAll("SELECT DISTINCT symbol FROM candles WHERE interval = '1m' ORDER BY symbol")).getRows().map((r) => r[0] as string)
   for (const symbol of symbols) {
-    await con.run(`
-      INSERT INTO candle_rollups
-      SELECT symbol, '1h', ts - ts % 3600000 AS hour, arg_min(open, ts), max(high), min(low), arg_max(close, ts),
-             sum(volume::DECIMAL(38, 8)), count(*)::INTEGER, max(ts)
-      FROM candles WHERE symbol = $1 AND interval = '1m'
-      GROUP BY symbol, hour`, [symbol])
+    await con.run(`INSERT INTO candle_rollups ${hourlyRollups('candles', 'symbol = $1')}`, [symbol])
   }
   await con.run("INSERT INTO candle_series SELECT symbol, interval, min(ts), max(ts) FROM candles WHERE interval <> '1m' GROUP BY symbol, interval")
 }

@@ -7,6 +7,7 @@
 import { resolve } from 'node:path'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import { StorageError, prepareDatabasePath } from './database-folder.js'
+import { sqlString } from './sql.js'
 
 export const MEMORY_PATH = ':memory:'
 /** The catalog name every connection uses for the candle database. */
@@ -27,10 +28,6 @@ export interface DatabaseHandle {
   connect (): Promise<DuckDBConnection>
   /** Drops this handle; the instance closes when its last handle is released. */
   release (): void
-}
-
-function sqlString (value: string): string {
-  return `'${value.replace(/'/g, "''")}'`
 }
 
 export interface DatabaseOptions {

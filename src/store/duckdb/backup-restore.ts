@@ -1,5 +1,5 @@
-// `restoreDatabase`: loads a backup written by the store's `backup()` (EXPORT DATABASE: schema.sql,
-// load.sql and one Parquet file per table) into a new database file.
+// Backups of a DuckDB file: `backupDatabase` writes one (EXPORT DATABASE: schema.sql, load.sql and
+// one Parquet file per table), `restoreDatabase` loads one into a new database file.
 //
 // IMPORT DATABASE would load each table in one statement, and a table's primary-key index then
 // has to fit in memory whole (a 5M-row candles table needs ~330 MB of it). The tables are
@@ -9,10 +9,16 @@ import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { CHECKPOINT_EVERY_ROWS, MAX_TRANSACTION_ROWS } from './bulk-writes.js'
-import { DATABASE_ALIAS, openDatabase, type DatabaseOptions } from './duckdb-database.js'
+import { DATABASE_ALIAS, openDatabase, type DatabaseOptions } from './database.js'
+import { sqlString } from './sql.js'
 
-function sqlString (value: string): string {
-  return `'${value.replace(/'/g, "''")}'`
+/**
+ * A consistent copy of the whole database as Parquet files plus schema, for `restoreDatabase`.
+ * `con` must be a reader: one statement sees one snapshot, and the writer's TEMP staging table
+ * must not end up in the copy.
+ */
+export async function backupDatabase (con: DuckDBConnection, dir: string): Promise<void> {
+  await con.run(`EXPORT DATABASE ${sqlString(dir)} (FORMAT parquet)`)
 }
 
 interface TableFile {

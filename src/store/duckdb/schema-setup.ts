@@ -3,11 +3,11 @@
 // after a copy of the file is kept; the optional symbol catalog is read.
 import { copyFileSync } from 'node:fs'
 import type { DuckDBConnection } from '@duckdb/node-api'
-import type { SymbolParts } from '../domain/symbols.js'
-import type { Log } from '../log.js'
-import { DATABASE_ALIAS, MEMORY_PATH, type DatabaseHandle, type DatabaseOptions } from './duckdb-database.js'
+import type { SymbolParts } from '../../domain/symbols.js'
+import type { Log } from '../../log.js'
+import { DATABASE_ALIAS, MEMORY_PATH, type DatabaseHandle, type DatabaseOptions } from './database.js'
 import { freeName, migrateLegacyFile } from './legacy-file.js'
-import { migrate, pendingMigrations } from './migrations.js'
+import { migrate, pendingMigrations } from '../migrations.js'
 
 /** Migrates a legacy file in place (see legacy-file.ts) and logs what it found and did. */
 export async function upgradeLegacyFile (path: string, opts: DatabaseOptions, log: Log): Promise<void> {
