@@ -23,7 +23,7 @@ t.test('a final checkpoint that fails at close is logged as a warning with its e
   const store = await DuckDbCandleStore.open({ path, log: memoryLog(lines) })
   await store.upsertBatch(minuteCandles('BTCUSDT', T0, T0 + 10 * 60_000))
   // The checkpoint is made to fail as a full disk would.
-  const writer = (store as unknown as { writer: { run: (sql: string) => Promise<unknown> } }).writer
+  const writer = (store as unknown as { writer: { con: { run: (sql: string) => Promise<unknown> } } }).writer.con
   const run = writer.run.bind(writer)
   writer.run = async (sql: string) => {
     if (sql.startsWith('CHECKPOINT')) throw new Error('IO Error: could not write the checkpoint: No space left on device')
