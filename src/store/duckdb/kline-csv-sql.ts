@@ -6,13 +6,13 @@
 // the two implementations in step.
 import type { Interval } from '../../domain/intervals.js'
 import { bucketRule } from '../rollup-plan.js'
-import { sqlString } from './sql.js'
+import { monthStartSql, sqlString } from './sql.js'
 
 const FIELDS = ['open', 'high', 'low', 'close', 'volume'] as const
 
 function aligned (interval: Interval): string {
   const rule = bucketRule(interval)
-  if (rule.kind === 'month') return "ts = epoch_ms(date_trunc('month', epoch_ms(ts)))"
+  if (rule.kind === 'month') return `ts = ${monthStartSql('ts')}`
   return `(ts - ${rule.origin}) % ${rule.width} = 0`
 }
 

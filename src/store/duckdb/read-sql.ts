@@ -7,6 +7,7 @@ import type { Direction } from '../candle-windows.js'
 import type { GapWindow } from '../gaps.js'
 import { VOLUME_DECIMALS, servingSource, sourceWindow, type BucketRule, type RollupBase } from '../rollup-plan.js'
 import type { SeriesIndex } from '../series-index.js'
+import { monthStartSql } from './sql.js'
 
 /** The exact volume sum of a rolled-up bar (see rollup-plan.ts), before it becomes a double. */
 export const VOLUME_SUM = `sum(volume::DECIMAL(38, ${VOLUME_DECIMALS}))`
@@ -32,7 +33,7 @@ export const NATIVE_SQL: Readonly<Record<Direction, string>> = { asc: nativeSql(
 const rollupSql = (base: RollupBase, buckets: BucketRule, dir: Direction) => `
   SELECT b::DOUBLE, arg_min(open, ts), max(high), min(low), arg_max(close, ts), ${VOLUME_SUM}::DOUBLE
   FROM (
-    SELECT ${buckets.kind === 'month' ? "epoch_ms(date_trunc('month', epoch_ms(ts)))" : 'ts - ((ts - $6) % $7)'} AS b,
+    SELECT ${buckets.kind === 'month' ? monthStartSql('ts') : 'ts - ((ts - $6) % $7)'} AS b,
            ts, open, high, low, close, volume
     FROM ${rollupTable(base)}
     WHERE symbol = $1 AND interval = $2 AND ts BETWEEN $3 AND $4

@@ -14,3 +14,8 @@ export function sqlString (value: string): string {
 export function candleParams (c: Candle): DuckDBValue[] {
   return [c.symbol, c.interval, c.ts, c.open, c.high, c.low, c.close, c.volume]
 }
+
+/** The open (epoch ms) of the calendar month (UTC) holding the epoch-ms `column`. */
+export function monthStartSql (column: string): string {
+  return `epoch_ms(date_trunc('month', epoch_ms(${column})))`
+}
