@@ -41,8 +41,6 @@ export interface DuckDbStoreOptions {
   log?: Log
 }
 
-export type { KlineCsvFile }
-
 const insertRow = (verb: string) => `${verb} INTO candles VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 
 export class DuckDbCandleStore implements CandleStore {
