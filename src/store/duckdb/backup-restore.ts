@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import type { DuckDBConnection } from '@duckdb/node-api'
-import { CHECKPOINT_EVERY_ROWS, MAX_TRANSACTION_ROWS } from './bulk-writes.js'
+import { CheckpointBudget, insertInParts } from './bulk-writes.js'
 import { DATABASE_ALIAS, openDatabase, type DatabaseOptions } from './database.js'
 import { sqlString } from './sql.js'
 
@@ -38,19 +38,12 @@ export function backupTables (backupDir: string): TableFile[] {
   return out
 }
 
-async function loadTable (con: DuckDBConnection, file: TableFile, sinceCheckpoint: { rows: number }): Promise<void> {
+async function loadTable (con: DuckDBConnection, file: TableFile, budget: CheckpointBudget): Promise<void> {
   const source = `read_parquet(${sqlString(file.parquet)}, file_row_number = true)`
   const [[total]] = (await con.runAndReadAll(`SELECT count(*)::BIGINT FROM read_parquet(${sqlString(file.parquet)})`)).getRows() as [[bigint]]
-  for (let start = 0n; start < total; start += BigInt(MAX_TRANSACTION_ROWS)) {
-    const end = start + BigInt(MAX_TRANSACTION_ROWS)
-    await con.run(`INSERT INTO ${file.table} SELECT * EXCLUDE (file_row_number) FROM ${source}
-                   WHERE file_row_number >= $1 AND file_row_number < $2`, [start, end])
-    sinceCheckpoint.rows += Number(end > total ? total - start : end - start)
-    if (sinceCheckpoint.rows >= CHECKPOINT_EVERY_ROWS) {
-      await con.run(`CHECKPOINT ${DATABASE_ALIAS}`)
-      sinceCheckpoint.rows = 0
-    }
-  }
+  await insertInParts(con, total, budget, async (lo, hi) => (await con.run(`
+    INSERT INTO ${file.table} SELECT * EXCLUDE (file_row_number) FROM ${source}
+    WHERE file_row_number >= $1 AND file_row_number < $2`, [lo, hi])).rowsChanged)
 }
 
 /**
@@ -68,8 +61,8 @@ export async function restoreDatabase (path: string, backupDir: string, opts: Da
     const con = await db.connect()
     try {
       await con.run(readFileSync(join(backupDir, 'schema.sql'), 'utf8'))
-      const sinceCheckpoint = { rows: 0 }
-      for (const t of tables) await loadTable(con, t, sinceCheckpoint)
+      const budget = new CheckpointBudget()
+      for (const t of tables) await loadTable(con, t, budget)
       await con.run(`CHECKPOINT ${DATABASE_ALIAS}`)
       ok = true
     } finally {

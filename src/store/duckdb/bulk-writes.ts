@@ -9,6 +9,7 @@
 //   every write instead (it held ~130 MB after 1.5M rows otherwise). A fresh table per write also
 //   means rows of a write that failed halfway can never be committed by the next one.
 import type { DuckDBConnection } from '@duckdb/node-api'
+import { DATABASE_ALIAS } from './database.js'
 
 /** Rows committed per transaction at most; a larger write is committed in parts of this size. */
 export const MAX_TRANSACTION_ROWS = 100_000
@@ -41,5 +42,22 @@ export class CheckpointBudget {
 
   checkpointed (): void {
     this.rows = 0
+  }
+}
+
+/**
+ * A bulk copy outside the store (a restore, a legacy migration) in transactions of at most
+ * MAX_TRANSACTION_ROWS: `insertPart(lo, hi)` inserts the source rows numbered [lo, hi) and
+ * resolves to the rows it inserted, for parts covering [0, end); `budget` says when to checkpoint.
+ */
+export async function insertInParts (
+  con: DuckDBConnection, end: bigint, budget: CheckpointBudget, insertPart: (lo: bigint, hi: bigint) => Promise<number>
+): Promise<void> {
+  const size = BigInt(MAX_TRANSACTION_ROWS)
+  for (let lo = 0n; lo < end; lo += size) {
+    if (budget.committed(await insertPart(lo, lo + size))) {
+      await con.run(`CHECKPOINT ${DATABASE_ALIAS}`)
+      budget.checkpointed()
+    }
   }
 }

@@ -11,7 +11,7 @@
 // begins again.
 import { copyFileSync, existsSync, linkSync, renameSync, rmSync } from 'node:fs'
 import type { DuckDBConnection } from '@duckdb/node-api'
-import { CHECKPOINT_EVERY_ROWS, MAX_TRANSACTION_ROWS } from './bulk-writes.js'
+import { CheckpointBudget, insertInParts } from './bulk-writes.js'
 import { DATABASE_ALIAS, openDatabase, type DatabaseOptions } from './database.js'
 import { migrate } from '../migrations.js'
 import { hourlyRollups } from './rollup-sql.js'
@@ -96,25 +96,15 @@ async function checkMergeable (con: DuckDBConnection): Promise<number> {
   return Number(merged)
 }
 
-const BIGINT_PART = BigInt(MAX_TRANSACTION_ROWS)
-
 async function copyCandles (con: DuckDBConnection): Promise<void> {
   const [[maxRowId]] = (await con.runAndReadAll('SELECT coalesce(max(rowid), -1)::BIGINT FROM legacy.candles')).getRows() as [[bigint]]
-  let sinceCheckpoint = 0
-  for (let start = 0n; start <= maxRowId; start += BIGINT_PART) {
-    // A part may hold both copies of a merged pair, and a later part may meet one already stored.
-    const r = await con.run(`
-      INSERT INTO candles
-      SELECT DISTINCT ON (s, i, t) s, i, t, o, h, l, c, v FROM (
-        SELECT ${NORMAL_SYMBOL} AS s, interval AS i, ${NORMAL_TS} AS t, o, h, l, c, v
-        FROM legacy.candles WHERE rowid >= $1 AND rowid < $2)
-      ON CONFLICT DO NOTHING`, [start, start + BIGINT_PART])
-    sinceCheckpoint += r.rowsChanged
-    if (sinceCheckpoint >= CHECKPOINT_EVERY_ROWS) {
-      await con.run(`CHECKPOINT ${DATABASE_ALIAS}`)
-      sinceCheckpoint = 0
-    }
-  }
+  // A part may hold both copies of a merged pair, and a later part may meet one already stored.
+  await insertInParts(con, maxRowId + 1n, new CheckpointBudget(), async (lo, hi) => (await con.run(`
+    INSERT INTO candles
+    SELECT DISTINCT ON (s, i, t) s, i, t, o, h, l, c, v FROM (
+      SELECT ${NORMAL_SYMBOL} AS s, interval AS i, ${NORMAL_TS} AS t, o, h, l, c, v
+      FROM legacy.candles WHERE rowid >= $1 AND rowid < $2)
+    ON CONFLICT DO NOTHING`, [lo, hi])).rowsChanged)
 }
 
 /** The hourly roll-ups and series ranges of everything copied, one symbol at a time. */
