@@ -42,7 +42,7 @@ import type { CandleStore } from './store/candle-store.js'
 export interface BuildOptions {
   /** Logger settings; defaults to LOG_LEVEL, pretty-printed only on a TTY. */
   logger?: FastifyServerOptions['logger']
-  /** Share an already open store instead of opening one from the config. */
+  /** Share an already open store instead of opening one from the config; whoever opened it closes it. */
   store?: CandleStore
   /** Exchange, simulator and threshold overrides for live ingestion (tests). */
   ingest?: IngestPluginOptions
