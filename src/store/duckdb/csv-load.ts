@@ -61,8 +61,10 @@ export async function loadKlineCsv (writer: Writer, files: readonly KlineCsvFile
         await commit(spans, keys, started, { kind: 'sql', sql: unique, replace: true })
       }
     }
-    if (duplicates) {
-      // Count keys, not lines.
+    // A key repeated within one part failed its plain insert above; one repeated across parts was
+    // replaced without a word (a later part overlaps what the earlier ones stored). Either way:
+    // count keys, not lines.
+    if (duplicates || lastRow >= MAX_TRANSACTION_ROWS) {
       for (const [filename, distinct] of await writer.rows(
         'SELECT filename, count(DISTINCT ts)::INTEGER FROM csv_lines WHERE valid GROUP BY filename') as Array<[string, number]>) {
         results.get(filename)!.stored = distinct
