@@ -1,7 +1,7 @@
 // The store contract against the DuckDB store (in memory).
 import t from 'tap'
-import { DuckDbCandleStore } from '../../../src/store/duckdb-candle-store.js'
-import { MEMORY_PATH } from '../../../src/store/duckdb-database.js'
+import { DuckDbCandleStore } from '../../../src/store/duckdb/duckdb-candle-store.js'
+import { MEMORY_PATH } from '../../../src/store/duckdb/database.js'
 import { storeContract } from './store-contract.js'
 
 storeContract(t, async (t) => {
