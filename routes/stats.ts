@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import { StatsResponse } from '../src/http/api-schemas.js'
 import { OPERATIONAL_ROUTE } from '../src/http/route-config.js'
 
-/** The seed's runtime metrics, plus cache and ingestion counters. */
+/** The original service's runtime metrics, plus cache and ingestion counters. */
 const stats: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/stats', {
     config: OPERATIONAL_ROUTE,

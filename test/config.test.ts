@@ -11,7 +11,7 @@ import { tempDir } from './helpers.js'
 const load = (argv: string[], env: Record<string, string> = {}, dotenvPath: string | false = false) =>
   loadConfig({ flags: parseCommandLine(argv).settings, env, dotenvPath })
 
-t.test('defaults are the seed table with LIVE on and DuckDB storage', async (t) => {
+t.test('defaults are those of the original service, with LIVE on and DuckDB storage', async (t) => {
   const c = load([])
   t.equal(c.LIVE, true)
   t.equal(c.STORAGE, 'duck')
@@ -57,7 +57,7 @@ t.test('precedence: defaults < .env < environment < flags', async (t) => {
   writeFileSync(dotenv, 'PORT=7001\nHTTP_DEFAULT_LIMIT=100\nLOG_LEVEL=debug\nCORS_ENABLE=1\nCORS_ORIGIN=http://localhost:3000\n')
   const fromFile = load([], {}, dotenv)
   t.equal(fromFile.PORT, 7001, '.env beats the default')
-  t.equal(fromFile.HTTP_CORS_ENABLE, true, 'the seed .env names are aliases')
+  t.equal(fromFile.HTTP_CORS_ENABLE, true, 'the original service .env names are aliases')
   t.same(fromFile.HTTP_CORS_ORIGIN, ['http://localhost:3000'])
   const fromEnv = load([], { PORT: '7002', HTTP_DEFAULT_LIMIT: '200' }, dotenv)
   t.equal(fromEnv.PORT, 7002, 'environment beats .env')

@@ -66,7 +66,7 @@ export interface SettingSchema extends TSchema {
 export const SETTING_SCHEMAS = SettingsSchema.properties as unknown as Readonly<Record<SettingName, SettingSchema>>
 export const SETTING_NAMES = Object.keys(SETTING_SCHEMAS) as SettingName[]
 
-/** Spellings accepted for compatibility: the seed's compose files and the original service. */
+/** Spellings accepted for compatibility: the original service's compose files and settings. */
 const ALIASES: Readonly<Record<string, SettingName>> = {
   CORS_ENABLE: 'HTTP_CORS_ENABLE',
   CORS_ORIGIN: 'HTTP_CORS_ORIGIN',
