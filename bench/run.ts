@@ -17,7 +17,19 @@ import { BENCH_DIR, BENCHMARKS_MD, RESULTS_FILE } from './lib/paths.js'
 import { startNode, stopAll } from './lib/processes.js'
 import { formatTarget, formatValue, loadResults, medianFigures, summarize, writeOutputs, type BenchEntry, type Results, type RunRecord } from './lib/report.js'
 
-const OWN_OPTIONS = new Set(['runs', 'timeout', 'regenerate', 'list'])
+const OWN_OPTIONS = new Set(['runs', 'timeout', 'regenerate', 'list', 'help'])
+
+const USAGE = `Usage: npm run bench [names or groups...] [options] [knobs...]
+  (no names: every benchmark; --list shows the names and groups)
+Options:
+  --runs N        runs of each benchmark; the median of each figure is kept (3)
+  --timeout S     longest one run may take, in seconds (300)
+  --regenerate    rebuild the stores and archive files the benchmarks read
+  --list          print the benchmark names and groups
+  --help          print this
+Any other --knob value is passed to every benchmark, which reads only its own (see bench/README.md).
+Results: bench/results/latest.json and BENCHMARKS.md.
+`
 
 /** The argv given minus the orchestrator's own options and the benchmark names. */
 function forwardedArgs (argv: readonly string[]): string[] {
@@ -108,8 +120,12 @@ async function main (): Promise<number> {
   setLogTag('run')
   const started = performance.now()
   // Boolean options never take the next word (`--regenerate rest` names a benchmark).
-  const argv = process.argv.slice(2).map((a) => a === '--regenerate' || a === '--list' ? `${a}=true` : a)
+  const argv = process.argv.slice(2).map((a) => a === '--regenerate' || a === '--list' || a === '--help' ? `${a}=true` : a)
   const args = parseArgs(argv)
+  if (args.options.has('help')) {
+    process.stdout.write(USAGE)
+    return 0
+  }
   if (args.options.has('list')) {
     process.stdout.write(`${BENCHMARK_NAMES.join('\n')}\ngroups: ${Object.entries(GROUPS).map(([g, n]) => `${g} = ${n.join(',')}`).join('; ')}\n`)
     return 0
