@@ -36,6 +36,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
         duckdb: duckdbOk ? 'ready' : 'error',
         // Whole seconds: the original front end prints the number as it comes (326.1 -> 5m 26.100000000000023s).
         uptimeSec: Math.floor((Date.now() - app.startedAt) / 1000),
+        role: app.config.ROLE,
         live,
         ...(details.length === 0 ? {} : { details })
       }
@@ -62,4 +63,4 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
 }
 
 // Encapsulated like any route plugin; fastify-plugin only names it and checks what it reads.
-export default fp(health, { name: 'health-routes', encapsulate: true, dependencies: ['uptime', 'store', 'ingest', 'live-bus', 'under-pressure'] })
+export default fp(health, { name: 'health-routes', encapsulate: true, dependencies: ['uptime', 'config', 'store', 'ingest', 'live-bus', 'under-pressure'] })

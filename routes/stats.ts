@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import { StatsResponse } from '../src/http/api-schemas.js'
 import { OPERATIONAL_ROUTE } from '../src/http/route-config.js'
 
-/** The original service's runtime metrics, plus cache and ingestion counters. */
+/** The original service's runtime metrics, plus the role, cache, ingestion, /ws and live bus counters. */
 const stats: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/stats', {
     config: OPERATIONAL_ROUTE,
@@ -11,15 +11,17 @@ const stats: FastifyPluginAsyncTypebox = async (app) => {
   }, async () => {
     return {
       uptime_seconds: (Date.now() - app.startedAt) / 1000,
+      role: app.config.ROLE,
       threads: app.config.THREADS,
       backend_active: await app.store.ping().then(() => true, () => false),
       ...app.ingest.gauges(),
       routes: app.routeLatency.snapshot(),
       cache: app.marketData.cache.stats(),
-      ws: app.liveHub.stats()
+      ws: app.liveHub.stats(),
+      bus: app.liveBus.status()
     }
   })
 }
 
 // Encapsulated like any route plugin; fastify-plugin only names it and checks what it reads.
-export default fp(stats, { name: 'stats-routes', encapsulate: true, dependencies: ['uptime', 'config', 'store', 'ingest', 'metrics', 'market-data', 'live-hub'] })
+export default fp(stats, { name: 'stats-routes', encapsulate: true, dependencies: ['uptime', 'config', 'store', 'ingest', 'metrics', 'market-data', 'live-hub', 'live-bus'] })

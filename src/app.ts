@@ -1,6 +1,7 @@
 // buildApp(config): the whole service as a Fastify instance, ready for listen() or inject().
-// Plugins first (each decorates the instance with one concern), then one route plugin per resource.
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+// Plugins first (each decorates the instance with one concern), then one route plugin per resource;
+// ROLE picks which of them a process runs (src/roles.ts).
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import candleParamsPlugin from '../plugins/app/candle-params.js'
 import clientGonePlugin from '../plugins/app/client-gone.js'
@@ -14,6 +15,7 @@ import swaggerPlugin from '../plugins/external/swagger.js'
 import underPressurePlugin from '../plugins/external/under-pressure.js'
 import uptimePlugin from '../plugins/app/uptime.js'
 import ingestPlugin, { type IngestPluginOptions } from '../plugins/app/ingest.js'
+import noIngestPlugin from '../plugins/app/no-ingest.js'
 import liveBusPlugin from '../plugins/app/live-bus.js'
 import liveHubPlugin, { type LiveHubPluginOptions } from '../plugins/app/live-hub.js'
 import wsHandshakePlugin from '../plugins/app/ws-handshake.js'
@@ -37,7 +39,28 @@ import udfRoutes from '../routes/udf.js'
 import indicatorsRoutes from '../routes/indicators.js'
 import type { Config } from './config.js'
 import { pinoOptions } from './log.js'
+import { ROLE_PARTS } from './roles.js'
 import type { CandleStore } from './store/candle-store.js'
+
+/**
+ * Every route plugin, in registration order (the order of the OpenAPI document): operational
+ * ones (health, readiness, metrics, stats) in every role, the client API where the role serves it.
+ */
+const ROUTES: ReadonlyArray<readonly [FastifyPluginAsync, 'operational' | 'client']> = [
+  [healthRoutes, 'operational'],
+  [versionRoutes, 'client'],
+  [statsRoutes, 'operational'],
+  [symbolsRoutes, 'client'],
+  [intervalsRoutes, 'client'],
+  [candlesRoutes, 'client'],
+  [exportRoute, 'client'],
+  [wsRoutes, 'client'],
+  [udfRoutes, 'client'],
+  [indicatorsRoutes, 'client'],
+  [metricsRoutes, 'operational'],
+  [openapiRoutes, 'client'],
+  [chartRoutes, 'client']
+]
 
 export interface BuildOptions {
   /** Logger settings; defaults to LOG_LEVEL, pretty-printed only on a TTY. */
@@ -77,6 +100,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   // A client gets 15 s to send its headers (slowloris protection).
   app.server.headersTimeout = 15_000
 
+  const parts = ROLE_PARTS[config.ROLE]
   await app.register(configPlugin, { config })
   await app.register(uptimePlugin)
   await app.register(errorsPlugin)
@@ -87,29 +111,21 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(underPressurePlugin)
   await app.register(storePlugin, { store: opts.store })
   await app.register(liveBusPlugin)
-  await app.register(ingestPlugin, opts.ingest ?? {})
+  if (parts.ingest) await app.register(ingestPlugin, opts.ingest ?? {})
+  else await app.register(noIngestPlugin)
   await app.register(clientGonePlugin)
   await app.register(marketDataPlugin)
   await app.register(liveHubPlugin, opts.hub ?? {})
   await app.register(wsHandshakePlugin)
-  await app.register(maintenancePlugin)
+  if (parts.maintenance) await app.register(maintenancePlugin)
   await app.register(udfPlugin)
   await app.register(indicatorsPlugin)
   await app.register(metricsPlugin)
-  await app.register(swaggerPlugin)
+  // The docs describe the routes registered after them: only the client API's are worth a page.
+  if (parts.clientApi) await app.register(swaggerPlugin)
 
-  await app.register(healthRoutes)
-  await app.register(versionRoutes)
-  await app.register(statsRoutes)
-  await app.register(symbolsRoutes)
-  await app.register(intervalsRoutes)
-  await app.register(candlesRoutes)
-  await app.register(exportRoute)
-  await app.register(wsRoutes)
-  await app.register(udfRoutes)
-  await app.register(indicatorsRoutes)
-  await app.register(metricsRoutes)
-  await app.register(openapiRoutes)
-  await app.register(chartRoutes)
+  for (const [routes, part] of ROUTES) {
+    if (part === 'operational' || parts.clientApi) await app.register(routes)
+  }
   return app
 }

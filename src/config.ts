@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseEnv } from 'node:util'
 import { DAY_MS } from './domain/intervals.js'
+import { ROLE_PARTS, sharesState } from './roles.js'
 import { ConfigError, parseSetting, type SettingSource, type SettingValue } from './settings/parse-setting.js'
 import { SETTING_NAMES, SETTING_SCHEMAS, settingFor, settingText, type SettingName, type Settings } from './settings/schema.js'
 
@@ -79,17 +80,38 @@ function resolveConfig (layers: Array<Layer | undefined>): Config {
   if (config.HTTP_DEFAULT_LIMIT > config.HTTP_MAX_LIMIT) {
     throw new ConfigError(`invalid value ${config.HTTP_DEFAULT_LIMIT} for HTTP_DEFAULT_LIMIT: must not exceed HTTP_MAX_LIMIT (${config.HTTP_MAX_LIMIT})`)
   }
-  if (config.LIVE && config.LIVE_SYMBOLS.length === 0) {
+  checkSharing(config, text)
+  // An api process never ingests, whatever LIVE says.
+  const ingests = config.LIVE && ROLE_PARTS[config.ROLE].ingest
+  if (ingests && config.LIVE_SYMBOLS.length === 0) {
     throw new ConfigError('invalid value "" for LIVE_SYMBOLS: list at least one symbol when LIVE is on (or pass --live=0)')
   }
   const keep1m = config.RETENTION_DAYS['1m'] ?? config.RETENTION_DAYS['*']
-  if (config.LIVE && keep1m !== undefined && keep1m * DAY_MS <= config.LIVE_LOOKBACK) {
+  if (ingests && keep1m !== undefined && keep1m * DAY_MS <= config.LIVE_LOOKBACK) {
     throw new ConfigError(`invalid value "${text('RETENTION_DAYS')}" for RETENTION_DAYS: 1m candles must be kept longer than LIVE_LOOKBACK (${text('LIVE_LOOKBACK')}), or every catch-up would fetch them again`)
   }
   if (config.HTTP_CORS_ENABLE && config.HTTP_CORS_ORIGIN.length === 0) {
     throw new ConfigError('invalid value "" for HTTP_CORS_ORIGIN: list the allowed origins when HTTP_CORS_ENABLE is on')
   }
   return config
+}
+
+/** The store and bus settings: each engine has its URL, and a split role shares what it must. */
+function checkSharing (config: Config, text: (name: SettingName) => string): void {
+  if (config.STORAGE === 'postgres' && config.DATABASE_URL === '') {
+    throw new ConfigError('invalid value "" for DATABASE_URL: set the PostgreSQL URL when STORAGE=postgres, e.g. postgres://user:password@127.0.0.1:5432/tv_api')
+  }
+  if (config.BUS === 'redis' && config.REDIS_URL === '') {
+    throw new ConfigError('invalid value "" for REDIS_URL: set the Redis URL when BUS=redis, e.g. redis://127.0.0.1:6379')
+  }
+  if (!sharesState(config.ROLE)) return
+  const role = `invalid value "${text('ROLE')}" for ROLE: ROLE=${config.ROLE} runs beside other processes`
+  if (config.STORAGE !== 'postgres') {
+    throw new ConfigError(`${role} and needs a store they share, which STORAGE=${config.STORAGE} is not; use STORAGE=postgres with DATABASE_URL (or ROLE=all)`)
+  }
+  if (config.BUS !== 'redis') {
+    throw new ConfigError(`${role} and needs a live bus they share, which BUS=${config.BUS} is not; use BUS=redis with REDIS_URL (or ROLE=all)`)
+  }
 }
 
 export function loadConfig (opts: LoadConfigOptions = {}): Config {

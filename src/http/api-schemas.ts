@@ -122,10 +122,13 @@ export const LiveHealthSchema = Type.Object({
   }))
 })
 
+const RoleSchema = Type.String({ enum: ['all', 'ingest', 'api'], description: 'What this process runs (ROLE)' })
+
 export const HealthResponse = Type.Object({
   status: Type.String({ enum: ['ok', 'error'] }),
   duckdb: Type.String({ enum: ['ready', 'error'] }),
   uptimeSec: Type.Integer({ minimum: 0, description: 'whole seconds since the service started' }),
+  role: RoleSchema,
   live: LiveHealthSchema,
   details: Type.Optional(Type.Array(Type.Object({ issue: Type.String() }, { additionalProperties: true })))
 })
@@ -149,8 +152,22 @@ const RouteStatsSchema = Type.Object({
   p99_ms: Type.Number()
 })
 
+const BusStatsSchema = Type.Object({
+  kind: Type.String({ enum: ['local', 'redis'], description: 'The live bus (BUS)' }),
+  connected: Type.Boolean({ description: 'False while messages cannot flow (Redis down or not yet reached)' }),
+  published_total: Type.Number({ description: 'Live messages and write notices handed to the bus' }),
+  received_total: Type.Number({ description: 'Messages received over the bus' }),
+  publish_failed_total: Type.Number({ description: 'Publishes that failed while Redis was down' }),
+  invalid_total: Type.Number({ description: 'Received messages that were not bus messages, dropped' }),
+  reconnects_total: Type.Number({ description: 'Times the Redis connection came back' }),
+  recoveries_total: Type.Number({ description: 'Recoveries run after messages may have been lost' }),
+  recovered_finals_total: Type.Number({ description: 'Finals re-published from the store by recoveries' }),
+  listener_errors_total: Type.Number()
+})
+
 export const StatsResponse = Type.Object({
   uptime_seconds: Type.Number(),
+  role: RoleSchema,
   threads: Type.Number({ description: 'DuckDB worker threads (THREADS)' }),
   backend_active: Type.Boolean({ description: 'The candle store answers queries' }),
   reconnect_attempts_total: Type.Number(),
@@ -180,5 +197,6 @@ export const StatsResponse = Type.Object({
     closed_limit_total: Type.Number({ description: 'Clients closed for oversized frames or flooding' }),
     refused_total: Type.Number({ description: 'Upgrades refused (client limit, origin)' }),
     client_errors_total: Type.Number({ description: 'Error replies to bad client messages' })
-  })
+  }),
+  bus: BusStatsSchema
 })

@@ -46,11 +46,26 @@ export function parseRetention (text: string): RetentionDays | undefined {
 interface TextRule<T> {
   parse: (text: string) => T | undefined
   allowed: string
+  /** The text may hold a password: error messages show it masked. */
+  secret?: boolean
 }
 
 const httpUrl = /^https?:\/\/[^/\s]+(\/[^\s]*[^/\s])?$/
 const wsUrl = /^wss?:\/\/[^/\s]+(\/[^\s]*[^/\s])?$/
 const matching = (re: RegExp) => (text: string) => re.test(text) ? text : undefined
+
+/** A URL with a host and one of `protocols` (e.g. 'redis:'), or '' for a setting left unset. */
+const urlOf = (...protocols: string[]) => (text: string): string | undefined => {
+  if (text === '') return ''
+  if (/\s/.test(text) || !URL.canParse(text)) return undefined
+  const url = new URL(text)
+  return protocols.includes(url.protocol) && url.hostname !== '' ? text : undefined
+}
+
+/** The text with the password of a URL-like value masked: `//user:***@host`. */
+export function maskPassword (text: string): string {
+  return text.replace(/\/\/([^:/@\s]*):[^@/\s]*@/, '//$1:***@')
+}
 
 /** Text settings with a form of their own; each parses into what its consumers need. */
 const TEXT_RULES = {
@@ -59,7 +74,10 @@ const TEXT_RULES = {
   BINANCE_WS_URL: { parse: matching(wsUrl), allowed: 'must be a ws(s) URL without a trailing slash' } satisfies TextRule<string>,
   DUCKDB_MEMORY_LIMIT: { parse: matching(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i), allowed: 'must be a size such as 192MB or 2GB' } satisfies TextRule<string>,
   TRUST_PROXY: { parse: parseTrustProxy, allowed: 'must be false, true, a hop count, or a comma list of IPs/CIDRs' } satisfies TextRule<TrustProxy>,
-  RETENTION_DAYS: { parse: parseRetention, allowed: 'must be a number of days, or a list like 1m=90,1h=730' } satisfies TextRule<RetentionDays>
+  RETENTION_DAYS: { parse: parseRetention, allowed: 'must be a number of days, or a list like 1m=90,1h=730' } satisfies TextRule<RetentionDays>,
+  DATABASE_URL: { parse: urlOf('postgres:', 'postgresql:'), allowed: 'must be a postgres:// or postgresql:// URL with a host, e.g. postgres://user:password@127.0.0.1:5432/tv_api', secret: true } satisfies TextRule<string>,
+  REDIS_URL: { parse: urlOf('redis:', 'rediss:'), allowed: 'must be a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379', secret: true } satisfies TextRule<string>,
+  REDIS_PREFIX: { parse: matching(/^[\w:.{}-]+$/), allowed: 'must be letters, digits and _ : . - { } only, e.g. tv-api:' } satisfies TextRule<string>
 }
 
 type TextRuleName = keyof typeof TEXT_RULES
@@ -114,8 +132,10 @@ export function parseSetting<K extends SettingName> (name: K, raw: string, src: 
 
 function parseAny (name: SettingName, raw: string, src: SettingSource): unknown {
   const p = SETTING_SCHEMAS[name]
+  const rule: TextRule<unknown> | undefined = isTextRuleName(name) ? TEXT_RULES[name] : undefined
   const fail = (why: string): never => {
-    throw new ConfigError(`invalid value "${raw}" for ${where(name, src)}: ${why}`)
+    const shown = rule?.secret === true ? maskPassword(raw) : raw
+    throw new ConfigError(`invalid value "${shown}" for ${where(name, src)}: ${why}`)
   }
   const text = raw.trim()
   if (p.type === 'boolean') return parseBoolean(text) ?? fail(describeAllowed(name))
@@ -140,7 +160,6 @@ function parseAny (name: SettingName, raw: string, src: SettingSource): unknown 
     return out
   }
   if (text === '' && p.minLength !== undefined) fail('must not be empty')
-  if (!isTextRuleName(name)) return text
-  const rule: TextRule<unknown> = TEXT_RULES[name]
+  if (rule === undefined) return text
   return rule.parse(text) ?? fail(rule.allowed)
 }

@@ -8,7 +8,12 @@ const ms = (description: string, def: number, minimum = 1) =>
 
 export const SettingsSchema = Type.Object({
   LIVE: Type.Boolean({ default: true, description: 'Ingest live candles from the exchange: catch-up, kline streams, gap repair' }),
-  STORAGE: Type.Enum(['duck', 'memory'], { default: 'duck', description: 'Candle store: a DuckDB file (duck) or an in-memory DuckDB (memory)' }),
+  ROLE: Type.Enum(['all', 'ingest', 'api'], { default: 'all', description: 'What this process does: all (one process), ingest (exchange, store writes, bus, maintenance; serves only health, readiness, metrics and stats) or api (REST and /ws from the shared store and bus); ingest and api need STORAGE=postgres and BUS=redis' }),
+  STORAGE: Type.Enum(['duck', 'memory', 'postgres'], { default: 'duck', description: 'Candle store: a DuckDB file (duck), an in-memory DuckDB (memory) or PostgreSQL at DATABASE_URL (postgres, shared by several processes)' }),
+  DATABASE_URL: Type.String({ default: '', description: 'With STORAGE=postgres: the PostgreSQL URL, e.g. postgres://user:password@127.0.0.1:5432/tv_api' }),
+  BUS: Type.Enum(['local', 'redis'], { default: 'local', description: 'Live bus between ingestion and /ws: in process (local) or Redis pub/sub at REDIS_URL (redis, shared by several processes; also holds the rate-limit counters)' }),
+  REDIS_URL: Type.String({ default: '', description: 'With BUS=redis: the Redis URL, e.g. redis://127.0.0.1:6379 (rediss:// for TLS)' }),
+  REDIS_PREFIX: Type.String({ minLength: 1, default: 'tv-api:', description: 'Prefix of every Redis channel and key the service uses, so several deployments can share one server' }),
   DUCKDB: Type.String({ minLength: 1, default: 'data/market.duckdb', description: 'DuckDB file path; parent directories are created' }),
   EXCHANGE: Type.Enum(['binance', 'simulator'], { default: 'binance', description: 'Upstream exchange: binance, or the built-in Binance simulator (offline)' }),
   BINANCE_REST_URL: Type.String({ default: 'https://api.binance.com', description: 'Binance REST base URL (no trailing slash)' }),
