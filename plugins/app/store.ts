@@ -1,6 +1,9 @@
 import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import { maskPassword } from '../../src/settings/parse-setting.js'
 import type { CandleStore } from '../../src/store/candle-store.js'
 import { DuckDbCandleStore } from '../../src/store/duckdb/duckdb-candle-store.js'
+import { openPostgresStore } from '../../src/store/postgres/postgres-candle-store.js'
 import { storeOptions } from '../../src/store-settings.js'
 
 declare module 'fastify' {
@@ -14,12 +17,24 @@ export interface StorePluginOptions {
   store?: CandleStore
 }
 
-/** Opens the DuckDB candle store (running migrations) and closes it after everything else. */
+/** Opens the store STORAGE names: a DuckDB file (or in-memory DuckDB), or PostgreSQL at DATABASE_URL. */
+async function openStore (app: FastifyInstance): Promise<CandleStore> {
+  const log = app.log.child({ module: 'store' })
+  if (app.config.STORAGE === 'postgres') {
+    const store = await openPostgresStore({ url: app.config.DATABASE_URL })
+    log.info({ url: maskPassword(app.config.DATABASE_URL), engine: store.engineVersion }, 'candle store ready')
+    return store
+  }
+  const store = await DuckDbCandleStore.open({ ...storeOptions(app.config), log })
+  log.info({ path: store.path, engine: store.engineVersion }, 'candle store ready')
+  return store
+}
+
+/** Opens the candle store (running migrations) and closes it after everything else. */
 export default fp<StorePluginOptions>(async (app, opts) => {
   let store = opts.store
   if (store === undefined) {
-    const opened = await DuckDbCandleStore.open({ ...storeOptions(app.config), log: app.log.child({ module: 'store' }) })
-    app.log.info({ path: opened.path, engine: opened.engineVersion }, 'candle store ready')
+    const opened = await openStore(app)
     app.addHook('onClose', async () => { await opened.close() })
     store = opened
   } else {

@@ -6,10 +6,10 @@ import type { FastifyInstance } from 'fastify'
 import type { Candle } from '../../src/domain/candle.js'
 import { InProcessLiveBus } from '../../src/live/live-bus.js'
 import { RedisLiveBus } from '../../src/live/redis-live-bus.js'
-import type { SeriesRange } from '../../src/store/candle-store.js'
+import type { CandleStore, SeriesRange } from '../../src/store/candle-store.js'
 import { closedPort } from '../cli-process.js'
 import { MIN, T0, json, memoryStore, testApp } from '../helpers.js'
-import { waitFor } from '../ingest-helpers.js'
+import { waitFor } from '../ingest/ingest-helpers.js'
 import { redisService, redisSkip } from '../services/redis.js'
 
 const WAIT_MS = 30_000
@@ -52,11 +52,12 @@ t.test('BUS=redis: a write on one replica reaches the other replicas\' stores, n
   const { url, prefix } = await redisService()
   const settings = { BUS: 'redis', REDIS_URL: url, REDIS_PREFIX: prefix } as const
   // DuckDB stores are one process's own: these two take notices in as a shared store would.
-  const heard = { a: [] as Array<{ symbols: readonly string[], ranges: readonly SeriesRange[] }>, b: [] as typeof heard.a }
+  type Heard = Array<{ symbols: readonly string[], ranges: readonly SeriesRange[] }>
+  const heard: { a: Heard, b: Heard } = { a: [], b: [] }
   const storeA = await memoryStore(t)
-  const storeB = await memoryStore(t)
-  storeA.applyRemoteWrite = (symbols, ranges) => { heard.a.push({ symbols, ranges }) }
-  storeB.applyRemoteWrite = (symbols, ranges) => { heard.b.push({ symbols, ranges }) }
+  const storeB = await memoryStore(t);
+  (storeA as CandleStore).applyRemoteWrite = (symbols, ranges) => { heard.a.push({ symbols, ranges }) };
+  (storeB as CandleStore).applyRemoteWrite = (symbols, ranges) => { heard.b.push({ symbols, ranges }) }
   const a = await testApp(t, settings, { store: storeA })
   const b = await testApp(t, settings, { store: storeB })
   await waitFor(() => a.liveBus.ready() && b.liveBus.ready(), WAIT_MS, 'both buses to connect')

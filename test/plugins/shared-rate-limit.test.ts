@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Settings } from '../../src/settings/schema.js'
 import { closedPort } from '../cli-process.js'
 import { MIN, T0, json, seededStore, testApp, type Teardown } from '../helpers.js'
-import { waitFor } from '../ingest-helpers.js'
+import { waitFor } from '../ingest/ingest-helpers.js'
 import { redisService, redisSkip } from '../services/redis.js'
 
 const WAIT_MS = 30_000
