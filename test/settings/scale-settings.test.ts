@@ -4,7 +4,7 @@ import t from 'tap'
 import { parseCommandLine } from '../../src/cli/argv.js'
 import { EXIT } from '../../src/cli/command.js'
 import { defaultConfig, loadConfig } from '../../src/config.js'
-import { runEntry } from '../cli-process.js'
+import { closedPort, runEntry } from '../cli-process.js'
 
 const load = (argv: string[], env: Record<string, string> = {}) =>
   loadConfig({ flags: parseCommandLine(argv).settings, env, dotenvPath: false })
@@ -81,4 +81,12 @@ t.test('the real entry point: a role on DuckDB exits 2 with the one line, nothin
   t.equal(r.status, EXIT.USAGE)
   t.equal(r.stderr, 'tv-api: invalid value "api" for ROLE: ROLE=api runs beside other processes and needs a store they share, which STORAGE=duck is not; use STORAGE=postgres with DATABASE_URL (or ROLE=all)\n')
   t.equal(r.stdout, '')
+})
+
+t.test('the real entry point: PostgreSQL unreachable at start is one line, exit 4, the password masked', async (t) => {
+  const port = await closedPort()
+  const r = await runEntry(['--live', '0', '--host', '127.0.0.1', '--port', '0', '--storage', 'postgres', '--database-url', `postgres://tv:hunter2@127.0.0.1:${port}/tv_api`])
+  t.equal(r.status, EXIT.STORAGE)
+  t.equal(r.stderr, `tv-api: cannot open the PostgreSQL store at postgres://tv:***@127.0.0.1:${port}/tv_api: connect ECONNREFUSED 127.0.0.1:${port}; check that PostgreSQL runs, is reachable from here and accepts this user and database, or fix --database-url or DATABASE_URL\n`)
+  t.notMatch(r.stdout, /listening/, 'nothing listened')
 })
