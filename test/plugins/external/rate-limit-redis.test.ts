@@ -2,11 +2,11 @@
 // replica, exports included, and a Redis that fails lets requests through rather than refusing them.
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import type { Settings } from '../../src/settings/schema.js'
-import { closedPort } from '../cli-process.js'
-import { MIN, T0, json, seededStore, testApp, type Teardown } from '../helpers.js'
-import { waitFor } from '../ingest/ingest-helpers.js'
-import { redisService, redisSkip } from '../services/redis.js'
+import type { Settings } from '../../../src/settings/schema.js'
+import { closedPort } from '../../cli-process.js'
+import { MIN, T0, json, seededStore, testApp, type Teardown } from '../../helpers.js'
+import { waitFor } from '../../ingest/ingest-helpers.js'
+import { redisService, redisSkip } from '../../services/redis.js'
 
 const WAIT_MS = 30_000
 

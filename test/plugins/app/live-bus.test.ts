@@ -3,14 +3,14 @@
 // caches and series indexes), and closing the app closes the bus.
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import type { Candle } from '../../src/domain/candle.js'
-import { InProcessLiveBus } from '../../src/live/live-bus.js'
-import { RedisLiveBus } from '../../src/live/redis-live-bus.js'
-import type { CandleStore, SeriesRange } from '../../src/store/candle-store.js'
-import { closedPort } from '../cli-process.js'
-import { MIN, T0, json, memoryStore, testApp } from '../helpers.js'
-import { waitFor } from '../ingest/ingest-helpers.js'
-import { redisService, redisSkip } from '../services/redis.js'
+import type { Candle } from '../../../src/domain/candle.js'
+import { InProcessLiveBus } from '../../../src/live/live-bus.js'
+import { RedisLiveBus } from '../../../src/live/redis-live-bus.js'
+import type { CandleStore, SeriesRange } from '../../../src/store/candle-store.js'
+import { closedPort } from '../../cli-process.js'
+import { MIN, T0, json, memoryStore, testApp } from '../../helpers.js'
+import { waitFor } from '../../ingest/ingest-helpers.js'
+import { redisService, redisSkip } from '../../services/redis.js'
 
 const WAIT_MS = 30_000
 
