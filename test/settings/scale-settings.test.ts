@@ -90,3 +90,11 @@ t.test('the real entry point: PostgreSQL unreachable at start is one line, exit 
   t.equal(r.stderr, `tv-api: cannot open the PostgreSQL store at postgres://tv:***@127.0.0.1:${port}/tv_api: connect ECONNREFUSED 127.0.0.1:${port}; check that PostgreSQL runs, is reachable from here and accepts this user and database, or fix --database-url or DATABASE_URL\n`)
   t.notMatch(r.stdout, /listening/, 'nothing listened')
 })
+
+t.test('a one-shot command with STORAGE=postgres is refused rather than run on the DuckDB file', async (t) => {
+  for (const command of [['seed'], ['backfill']]) {
+    const r = await runEntry([...command, '--storage', 'postgres'], { env: { DATABASE_URL: PG } })
+    t.equal(r.status, EXIT.USAGE, command[0])
+    t.equal(r.stderr, 'tv-api: invalid value "postgres" for STORAGE: this command works on a DuckDB file only; run it with STORAGE=duck and DUCKDB\n', command[0])
+  }
+})
