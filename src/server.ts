@@ -4,6 +4,7 @@
 import { backfillCommand } from './cli/backfill.js'
 import { backupCommand, restoreCommand } from './cli/backup.js'
 import type { Command } from './cli/command.js'
+import { copyCommand } from './cli/copy.js'
 import { exportCommand } from './cli/export.js'
 import { importCommand } from './cli/import.js'
 import { runCli } from './cli/run.js'
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, Command> = {
   backfill: backfillCommand,
   import: importCommand,
   export: exportCommand,
+  copy: copyCommand,
   seed: seedCommand,
   backup: backupCommand,
   restore: restoreCommand,

@@ -6,7 +6,7 @@ import { SETTING_NAMES } from '../../src/settings/schema.js'
 import { EXIT } from '../../src/cli/command.js'
 import { runEntry } from '../cli-process.js'
 
-const COMMANDS = ['serve', 'backfill', 'import', 'export', 'seed', 'backup', 'restore', 'simulator']
+const COMMANDS = ['serve', 'backfill', 'import', 'export', 'copy', 'seed', 'backup', 'restore', 'simulator']
 
 t.test('tv-api --help lists the commands and the exit codes', async (t) => {
   const r = await runEntry(['--help'])
@@ -29,7 +29,8 @@ t.test('each one-shot command lists its options and only the settings it reads',
     import: { options: [], settings: ['DUCKDB', 'THREADS', 'DUCKDB_MEMORY_LIMIT'] },
     seed: { options: ['--symbols', '--from', '--to', '--seed'], settings: ['DUCKDB', 'THREADS'] },
     backup: { options: ['--out'], settings: ['DUCKDB', 'STORAGE'] },
-    restore: { options: ['--from'], settings: ['DUCKDB'] }
+    restore: { options: ['--from'], settings: ['DUCKDB'] },
+    copy: { options: ['--from', '--to', '--batch'], settings: ['THREADS', 'DUCKDB_MEMORY_LIMIT'] }
   }
   for (const [command, { options, settings }] of Object.entries(expect)) {
     const r = await runEntry([command, '--help'])
