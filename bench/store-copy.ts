@@ -1,10 +1,14 @@
 // `copy` between stores, candles/s: a DuckDB file of a few million 1m candles into an empty
 // PostgreSQL database, then that database into a new DuckDB file, through copyStore (the loop of
 // `tv-api copy`), roll-ups kept by each target as it writes. Each copy is checked complete.
+// The machine is often shared, so besides wall-clock candles/s each copy reports the CPU it took
+// (this process, DuckDB's threads included, plus the PostgreSQL backends serving it, from /proc):
+// candles per CPU-second is what the copy reaches when nothing else runs and the two sides do not
+// overlap at all, a floor for an idle machine.
 // Knobs: --url postgres://... (default: a throwaway server like the tests')  --symbols 3  --days 700
 // (1m candles per symbol: 1440 a day)  --batch 50000 (candles per page and write)
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import os, { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { DAY_MS, MINUTE_MS } from '../src/domain/intervals.js'
@@ -33,7 +37,36 @@ async function seed (store: CandleStore, symbols: readonly string[], days: numbe
   return rows
 }
 
-async function timedCopy (label: string, source: CandleStore, target: CandleStore, batchRows: number, rows: number, figures: Record<string, number>): Promise<void> {
+const TICKS_PER_S = 100
+
+/** CPU time (ms) of each backend of `database` on the server at `adminUrl`, read from /proc. */
+async function backendCpu (adminUrl: string, database: string): Promise<Map<number, number>> {
+  const client = new pg.Client({ connectionString: adminUrl })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database])
+    const out = new Map<number, number>()
+    for (const { pid } of rows) {
+      try {
+        // utime and stime are fields 14 and 15; the command name before them may hold spaces.
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')
+        out.set(pid, ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_S) * 1000)
+      } catch {
+        // A server on another machine, or a backend that has just ended: not counted.
+      }
+    }
+    return out
+  } finally {
+    await client.end()
+  }
+}
+
+async function timedCopy (
+  label: string, source: CandleStore, target: CandleStore, batchRows: number, rows: number,
+  cpu: () => Promise<Map<number, number>>, figures: Record<string, number>
+): Promise<void> {
+  const serverBefore = await cpu()
+  const processBefore = process.cpuUsage()
   let lastLog = 0
   const report = await copyStore(source, target, {
     batchRows,
@@ -44,9 +77,16 @@ async function timedCopy (label: string, source: CandleStore, target: CandleStor
     }
   })
   if (report.copied !== rows || report.total !== rows) throw new Error(`${label}: copied ${report.copied} of ${report.total}, expected ${rows}`)
+  const processUsage = process.cpuUsage(processBefore)
+  const processMs = (processUsage.user + processUsage.system) / 1000
+  let serverMs = 0
+  for (const [pid, ms] of await cpu()) serverMs += ms - (serverBefore.get(pid) ?? 0)
   const perSecond = Math.round(report.copied / (report.elapsedMs / 1000))
-  log(`${label}: ${report.copied} candles in ${(report.elapsedMs / 1000).toFixed(1)} s: ${perSecond} candles/s`)
+  const perCpuSecond = Math.round(report.copied / ((processMs + serverMs) / 1000))
+  log(`${label}: ${report.copied} candles in ${(report.elapsedMs / 1000).toFixed(1)} s: ${perSecond} candles/s; ` +
+    `CPU ${(processMs / 1000).toFixed(1)} s here + ${(serverMs / 1000).toFixed(1)} s in PostgreSQL: ${perCpuSecond} candles per CPU-second (load ${os.loadavg()[0]!.toFixed(1)})`)
   figures[`${label}.candles_per_s`] = perSecond
+  figures[`${label}.candles_per_cpu_s`] = perCpuSecond
   figures[`${label}.seconds`] = Math.round(report.elapsedMs / 100) / 10
 }
 
@@ -75,11 +115,12 @@ runBenchmark('store-copy', async () => {
     figures.rows = rows
     const postgres = await openPostgresStore({ url: benchUrl, poolSize: 2 })
     try {
-      await timedCopy('duckdb_to_postgres', duck, postgres, batchRows, rows, figures)
+      const cpu = () => backendCpu(url, 'tv_bench_copy')
+      await timedCopy('duckdb_to_postgres', duck, postgres, batchRows, rows, cpu, figures)
       await duck.close()
       const back = await DuckDbCandleStore.open({ path: join(dir, 'back.duckdb'), threads: 2 })
       try {
-        await timedCopy('postgres_to_duckdb', postgres, back, batchRows, rows, figures)
+        await timedCopy('postgres_to_duckdb', postgres, back, batchRows, rows, cpu, figures)
       } finally {
         await back.close()
       }

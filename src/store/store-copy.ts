@@ -13,12 +13,14 @@
 // answers: the missing stretches of fixed-width series (findGaps), the stored open times of a
 // monthly one (a few hundred bars at most). A checkpoint table would need a schema of its own in
 // every engine and could disagree with what the target really holds; the target's data cannot.
-import type { Candle, CandleTuple } from '../domain/candle.js'
+import type { Candle } from '../domain/candle.js'
 import { fixedIntervalMs, type Interval } from '../domain/intervals.js'
 import type { CandleRange, CandleStore, TimeRange } from './candle-store.js'
 
-/** Candles per read page and per write: one transaction of the target, a few MB in memory. */
+/** Candles per write: one transaction of the target, a few MB in memory. */
 export const COPY_BATCH_ROWS = 50_000
+/** Candles per read of the source at most: larger pages read no faster. */
+const READ_PAGE_ROWS = 16_384
 
 /** How far a copy has come, after each batch written and each series finished. */
 export interface CopyProgress {
@@ -95,42 +97,46 @@ async function missingInTarget (target: CandleStore, s: SeriesPlan): Promise<Mis
   return { stretches: [s], held: times }
 }
 
-function candlesOf (symbol: string, interval: Interval, page: readonly CandleTuple[], held: ReadonlySet<number>): Candle[] {
-  const out: Candle[] = []
-  for (const t of page) {
-    if (!held.has(t[0])) out.push({ symbol, interval, ts: t[0], open: t[1], high: t[2], low: t[3], close: t[4], volume: t[5] })
+/**
+ * The source bars of `range` whose open times are not in `held`, as candles in batches of
+ * `batchRows` (the last one shorter), read in pages of at most READ_PAGE_ROWS.
+ */
+async function * candleBatches (source: CandleStore, range: CandleRange, held: ReadonlySet<number>, batchRows: number): AsyncGenerator<Candle[], void, undefined> {
+  const { symbol, interval } = range
+  const batch: Candle[] = []
+  for await (const page of source.streamCandles(range, Math.min(batchRows, READ_PAGE_ROWS))) {
+    for (const t of page) {
+      if (!held.has(t[0])) batch.push({ symbol, interval, ts: t[0], open: t[1], high: t[2], low: t[3], close: t[4], volume: t[5] })
+    }
+    while (batch.length >= batchRows) yield batch.splice(0, batchRows)
   }
-  return out
+  if (batch.length > 0) yield batch
 }
 
 /**
- * Writes every page of `range` from the source to the target, reading the next page while the
- * current one is written (the two stores work at once); resolves to the candles written, and
- * whether the signal stopped it.
+ * Writes every batch of `range` to the target, reading the next batch while the current one is
+ * written (the two stores work at once); resolves to whether the signal stopped it.
  */
 async function copyRange (
   source: CandleStore, target: CandleStore, range: CandleRange, held: ReadonlySet<number>,
   batchRows: number, signal: AbortSignal | undefined, onBatch: (rows: number) => void
-): Promise<{ copied: number, stopped: boolean }> {
-  const pages = source.streamCandles(range, batchRows)
-  let next: Promise<IteratorResult<CandleTuple[], void>> | undefined = pages.next()
-  let copied = 0
+): Promise<{ stopped: boolean }> {
+  const batches = candleBatches(source, range, held, batchRows)
+  let next: Promise<IteratorResult<Candle[], void>> | undefined = batches.next()
   try {
     while (true) {
-      const page = await next
+      const batch = await next
       next = undefined
-      if (page.done === true) return { copied, stopped: false }
-      if (signal?.aborted === true) return { copied, stopped: true }
-      next = pages.next()
-      const candles = candlesOf(range.symbol, range.interval, page.value, held)
-      if (candles.length > 0) await target.upsertBatch(candles)
-      copied += candles.length
-      onBatch(candles.length)
+      if (batch.done === true) return { stopped: false }
+      if (signal?.aborted === true) return { stopped: true }
+      next = batches.next()
+      await target.upsertBatch(batch.value)
+      onBatch(batch.value.length)
     }
   } finally {
-    // A page still being read is awaited first: a generator cannot be closed while it runs.
+    // A batch still being read is awaited first: a generator cannot be closed while it runs.
     if (next !== undefined) await next.catch(() => undefined)
-    await pages.return(undefined)
+    await batches.return(undefined)
   }
 }
 
