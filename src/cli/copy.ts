@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Config } from '../config.js'
+import { maskPassword } from '../settings/parse-setting.js'
 import type { CandleStore } from '../store/candle-store.js'
 import { StorageError } from '../store/duckdb/database-folder.js'
 import { DuckDbCandleStore } from '../store/duckdb/duckdb-candle-store.js'
@@ -17,21 +18,10 @@ const POSTGRES_URL = /^postgres(ql)?:\/\//i
 /** Where a store is, as given on the command line. */
 type StoreLocation = { kind: 'postgres', url: string, shown: string } | { kind: 'duckdb', path: string, shown: string }
 
-/** The URL without its password, for messages. */
-function hidePassword (url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password !== '') u.password = '***'
-    return u.toString()
-  } catch {
-    return 'the PostgreSQL URL'
-  }
-}
-
 function location (text: string | undefined, option: 'from' | 'to'): StoreLocation {
   const v = text?.trim() ?? ''
   if (v === '') throw new UsageError(`copy needs --${option} (a DuckDB file such as data/market.duckdb, or postgres://user@host/db)`)
-  if (POSTGRES_URL.test(v)) return { kind: 'postgres', url: v, shown: hidePassword(v) }
+  if (POSTGRES_URL.test(v)) return { kind: 'postgres', url: v, shown: maskPassword(v) }
   return { kind: 'duckdb', path: resolve(v), shown: resolve(v) }
 }
 
@@ -41,7 +31,7 @@ async function openStore (at: StoreLocation, config: Config, isSource: boolean):
     try {
       return await openPostgresStore({ url: at.url, poolSize: 2, connectTimeoutMs: 10_000, applicationName: 'tv-api copy' })
     } catch (err) {
-      throw new CliError(`cannot open the PostgreSQL store at ${at.shown}: ${firstLine(err)}; check the URL and that the server is up`, EXIT.STORAGE)
+      throw new CliError(`cannot open the PostgreSQL store at ${at.shown}: ${firstLine(err)}; check that PostgreSQL runs, is reachable from here and accepts this user and database, or fix the URL`, EXIT.STORAGE)
     }
   }
   if (isSource && !existsSync(at.path)) throw new CliError(`no database at ${at.path}; --from names an existing DuckDB file or a postgres:// URL`, EXIT.STORAGE)

@@ -97,7 +97,7 @@ t.test('tv-api copy', async (t) => {
     const port = await closedPort()
     const down = await runEntry(['copy', '--from', source, '--to', `postgres://tv:secret@127.0.0.1:${port}/tv`])
     t.equal(down.status, EXIT.STORAGE)
-    t.match(down.stderr, new RegExp(`^tv-api: cannot open the PostgreSQL store at postgres://tv:\\*\\*\\*@127\\.0\\.0\\.1:${port}/tv: .*ECONNREFUSED.*; check the URL and that the server is up\\n$`))
+    t.match(down.stderr, new RegExp(`^tv-api: cannot open the PostgreSQL store at postgres://tv:\\*\\*\\*@127\\.0\\.0\\.1:${port}/tv: .*ECONNREFUSED.*; check that PostgreSQL runs, is reachable from here and accepts this user and database, or fix the URL\\n$`))
     t.notMatch(down.stderr, /secret/, 'the password is not shown')
     const noTarget = await runEntry(['copy', '--from', source])
     t.equal(noTarget.status, EXIT.USAGE)
