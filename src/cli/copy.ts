@@ -100,7 +100,7 @@ export const copyCommand: Command = {
   options: {
     FROM: { description: 'The store to read: a DuckDB file or a postgres:// URL' },
     TO: { description: 'The store to write: a DuckDB file (created when absent) or a postgres:// URL' },
-    BATCH: { description: 'Candles per read page and per write transaction', default: String(COPY_BATCH_ROWS) }
+    BATCH: { description: 'Candles per write transaction of the target (1 to 100000)', default: String(COPY_BATCH_ROWS) }
   },
   settings: ['THREADS', 'DUCKDB_MEMORY_LIMIT'],
   async run ({ config, options, positionals }) {
