@@ -98,30 +98,34 @@ async function missingInTarget (target: CandleStore, s: SeriesPlan): Promise<Mis
 }
 
 /**
- * The source bars of `range` whose open times are not in `held`, as candles in batches of
- * `batchRows` (the last one shorter), read in pages of at most READ_PAGE_ROWS.
+ * The source bars of a series within `stretches` whose open times are not in `held`, as candles in
+ * batches of `batchRows` (the last one shorter; a batch may span stretches, so many small holes
+ * still make full writes), read in pages of at most READ_PAGE_ROWS.
  */
-async function * candleBatches (source: CandleStore, range: CandleRange, held: ReadonlySet<number>, batchRows: number): AsyncGenerator<Candle[], void, undefined> {
-  const { symbol, interval } = range
+async function * candleBatches (source: CandleStore, plan: SeriesPlan, missing: Missing, batchRows: number): AsyncGenerator<Candle[], void, undefined> {
+  const { symbol, interval } = plan
   const batch: Candle[] = []
-  for await (const page of source.streamCandles(range, Math.min(batchRows, READ_PAGE_ROWS))) {
-    for (const t of page) {
-      if (!held.has(t[0])) batch.push({ symbol, interval, ts: t[0], open: t[1], high: t[2], low: t[3], close: t[4], volume: t[5] })
+  for (const stretch of missing.stretches) {
+    const range: CandleRange = { symbol, interval, from: stretch.first, to: stretch.last }
+    for await (const page of source.streamCandles(range, Math.min(batchRows, READ_PAGE_ROWS))) {
+      for (const t of page) {
+        if (!missing.held.has(t[0])) batch.push({ symbol, interval, ts: t[0], open: t[1], high: t[2], low: t[3], close: t[4], volume: t[5] })
+      }
+      while (batch.length >= batchRows) yield batch.splice(0, batchRows)
     }
-    while (batch.length >= batchRows) yield batch.splice(0, batchRows)
   }
   if (batch.length > 0) yield batch
 }
 
 /**
- * Writes every batch of `range` to the target, reading the next batch while the current one is
+ * Writes every batch of one series to the target, reading the next batch while the current one is
  * written (the two stores work at once); resolves to whether the signal stopped it.
  */
-async function copyRange (
-  source: CandleStore, target: CandleStore, range: CandleRange, held: ReadonlySet<number>,
+async function copySeries (
+  source: CandleStore, target: CandleStore, plan: SeriesPlan, missing: Missing,
   batchRows: number, signal: AbortSignal | undefined, onBatch: (rows: number) => void
 ): Promise<{ stopped: boolean }> {
-  const batches = candleBatches(source, range, held, batchRows)
+  const batches = candleBatches(source, plan, missing, batchRows)
   let next: Promise<IteratorResult<Candle[], void>> | undefined = batches.next()
   try {
     while (true) {
@@ -157,15 +161,12 @@ export async function copyStore (source: CandleStore, target: CandleStore, opts:
       done, total, copied, symbol: plan.symbol, interval: plan.interval, elapsedMs: performance.now() - started
     })
     const missing = await missingInTarget(target, plan)
-    for (const stretch of missing.stretches) {
-      const range = { symbol: plan.symbol, interval: plan.interval, from: stretch.first, to: stretch.last }
-      const r = await copyRange(source, target, range, missing.held, batchRows, opts.signal, (rows) => {
-        entry.copied += rows
-        copied += rows
-        progress(doneBefore + entry.copied)
-      })
-      if (r.stopped) return report(true)
-    }
+    const r = await copySeries(source, target, plan, missing, batchRows, opts.signal, (rows) => {
+      entry.copied += rows
+      copied += rows
+      progress(doneBefore + entry.copied)
+    })
+    if (r.stopped) return report(true)
     doneBefore += plan.count
     progress(doneBefore)
   }

@@ -99,8 +99,10 @@ t.test('a target holding some of the bars already keeps them and gets the rest',
   const after = own(T0 + 3 * DAY_MS, T0 + 4 * DAY_MS)
   await target.upsertBatch([...inside, ...after])
   await target.upsertBatch(nativeBars('SOLUSDT', '1M', [MONTHS[1]!]).map((c) => ({ ...c, close: 1 })))
-  const report = await copyStore(source, target, { batchRows: 1000 })
+  const minutes: number[] = []
+  const report = await copyStore(source, target, { batchRows: 1000, onProgress: (p) => { if (p.symbol === 'BTCUSDT' && p.interval === '1m') minutes.push(p.copied) } })
   t.equal(report.copied, report.total - 60 - 1)
+  t.same(minutes, [1000, 2000, 2820, 2820], 'the two missing stretches in full batches, not one write per stretch')
   t.same(report.series.find((s) => s.interval === '1M'), { symbol: 'SOLUSDT', interval: '1M', source: 3, copied: 2 })
   const bars = await everyBar(target, 'BTCUSDT', '1m')
   const sourceBars = await everyBar(source, 'BTCUSDT', '1m') as number[][]
