@@ -88,24 +88,49 @@ t.test('the Dockerfile, run step by step in a clean copy, builds a tree whose de
 })
 
 t.test('compose.yaml and both env files parse and name only settings the service knows', async (t) => {
-  const compose = parseYaml(readFileSync('compose.yaml', 'utf8'), { merge: true }) as {
-    services: Record<string, { build: string, profiles: string[], env_file: string[], environment?: Record<string, string>, volumes: string[], healthcheck: { test: string[] }, restart: string, ports: string[] }>
-    volumes: Record<string, unknown>
+  interface Service {
+    build?: string, image: string, profiles: string[], env_file?: string[], environment?: Record<string, string>, volumes?: string[],
+    healthcheck: { test: string[] }, restart: string, ports?: string[], depends_on?: Record<string, { condition: string }>, deploy?: { replicas: number }
   }
-  t.same(Object.keys(compose.services).sort(), ['api', 'api-dev'])
+  const compose = parseYaml(readFileSync('compose.yaml', 'utf8'), { merge: true }) as { services: Record<string, Service>, volumes: Record<string, unknown> }
+  t.same(Object.keys(compose.services).sort(), ['api', 'api-dev', 'api-replica', 'ingest-a', 'ingest-b', 'nginx', 'postgres', 'redis'])
   t.same(compose.services['api-dev']!.profiles, ['dev'])
   t.same(compose.services.api!.profiles, ['prod'])
   for (const [name, service] of Object.entries(compose.services)) {
-    t.equal(service.build, '.', `${name} builds the Dockerfile`)
     t.equal(service.restart, 'unless-stopped', `${name} restarts`)
-    t.match(service.healthcheck.test.join(' '), /\/healthz/, `${name} has a healthcheck`)
-    t.ok(service.ports.some((p) => p.endsWith(':8080')), `${name} publishes 8080`)
-    const volume = service.volumes[0]!.split(':')
-    t.equal(volume[1], '/data', `${name} keeps the database on /data`)
-    t.ok(volume[0]! in compose.volumes, `${name} uses a named volume`)
+    t.ok(service.healthcheck.test.length > 1, `${name} has a healthcheck`)
+    for (const volume of service.volumes ?? []) {
+      const source = volume.split(':')[0]!
+      t.ok(source in compose.volumes || existsSync(source), `${name} mounts a named volume or a file of the repository (${source})`)
+    }
+    for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
+      t.ok(dependency in compose.services, `${name} depends on ${dependency}, a service`)
+      t.equal(condition, 'service_healthy', `${name} waits until ${dependency} is healthy`)
+    }
+    for (const file of service.env_file ?? []) t.ok(existsSync(file), `${file} exists`)
+    if (service.build === undefined) continue
+    t.equal(service.build, '.', `${name} builds the Dockerfile`)
+    t.match(service.healthcheck.test.join(' '), /\/healthz/, `${name} checks /healthz`)
     for (const key of Object.keys(service.environment ?? {})) t.ok(SETTING_NAMES.includes(key as never), `${name}: ${key} is a setting`)
-    for (const file of service.env_file) t.ok(existsSync(file), `${file} exists`)
+    // Compose fills in ${VAR:-default} from the shell; the defaults stand in for it here.
+    const env = Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, v.replace(/\$\{\w+:-([^}]*)\}/g, '$1')]))
+    const config = loadConfig({ env, dotenvPath: service.env_file?.[0] ?? false })
+    t.ok(config.PORT === 8080, `${name}'s settings load, on port 8080`)
   }
+  for (const name of ['api', 'api-dev']) {
+    const service = compose.services[name]!
+    t.ok(service.ports!.some((p) => p.endsWith(':8080')), `${name} publishes 8080`)
+    t.equal(service.volumes![0]!.split(':')[1], '/data', `${name} keeps the database on /data`)
+  }
+  // The scale profile: a shared store and bus, two ingest processes, api replicas behind nginx.
+  const scale = Object.entries(compose.services).filter(([, s]) => s.profiles.includes('scale')).map(([n]) => n).sort()
+  t.same(scale, ['api-replica', 'ingest-a', 'ingest-b', 'nginx', 'postgres', 'redis'])
+  t.match(compose.services['ingest-a']!.environment, { ROLE: 'ingest', STORAGE: 'postgres', BUS: 'redis' })
+  t.match(compose.services['ingest-b']!.environment, { ROLE: 'ingest', STORAGE: 'postgres', BUS: 'redis' })
+  t.match(compose.services['api-replica']!.environment, { ROLE: 'api', STORAGE: 'postgres', BUS: 'redis' })
+  t.equal(compose.services['api-replica']!.deploy!.replicas, 3)
+  t.same(Object.keys(compose.services.nginx!.depends_on!), ['api-replica'])
+  t.match(readFileSync('deploy/nginx.conf', 'utf8'), /proxy_set_header Upgrade \$http_upgrade/, 'nginx passes the WebSocket upgrade on')
 
   for (const file of ['.env.dev', '.env.prod']) {
     const vars = parseEnv(readFileSync(file, 'utf8'))
