@@ -89,8 +89,17 @@ t.test('the Dockerfile, run step by step in a clean copy, builds a tree whose de
 
 t.test('compose.yaml and both env files parse and name only settings the service knows', async (t) => {
   interface Service {
-    build?: string, image: string, profiles: string[], env_file?: string[], environment?: Record<string, string>, volumes?: string[],
-    healthcheck: { test: string[] }, restart: string, ports?: string[], depends_on?: Record<string, { condition: string }>, deploy?: { replicas: number }
+    build?: string
+    image: string
+    profiles: string[]
+    env_file?: string[]
+    environment?: Record<string, string>
+    volumes?: string[]
+    healthcheck: { test: string[] }
+    restart: string
+    ports?: string[]
+    depends_on?: Record<string, { condition: string }>
+    deploy?: { replicas: number }
   }
   const compose = parseYaml(readFileSync('compose.yaml', 'utf8'), { merge: true }) as { services: Record<string, Service>, volumes: Record<string, unknown> }
   t.same(Object.keys(compose.services).sort(), ['api', 'api-dev', 'api-replica', 'ingest-a', 'ingest-b', 'nginx', 'postgres', 'redis'])
