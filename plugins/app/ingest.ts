@@ -1,10 +1,15 @@
+import { hostname } from 'node:os'
 import fp from 'fastify-plugin'
 import type { Config } from '../../src/config.js'
 import { connectExchange, type ExchangeTuning } from '../../src/exchange/connect.js'
 import type { Exchange } from '../../src/exchange/exchange.js'
 import type { SimulatorOptions } from '../../src/exchange/simulator/server.js'
 import { LIVE_OFF, type IngestStatus } from '../../src/ingest/ingest-status.js'
+import { LeaderIngest } from '../../src/ingest/leadership.js'
 import { LiveIngestor, type LiveIngestorOptions } from '../../src/ingest/live-ingestor.js'
+import type { CandleStore } from '../../src/store/candle-store.js'
+import type { LeaderLockOptions } from '../../src/store/postgres/leader-lock.js'
+import { PostgresCandleStore } from '../../src/store/postgres/postgres-candle-store.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,6 +24,17 @@ export interface IngestPluginOptions {
   ingestor?: Partial<Pick<LiveIngestorOptions, 'staleAfterMs' | 'downAlertMs' | 'retryMinMs' | 'retryMaxMs' | 'unreachableLogMs'>>
   binance?: ExchangeTuning
   simulator?: SimulatorOptions
+  /**
+   * Leader election among ingest processes sharing the store: on by default for a PostgreSQL store
+   * (only the leader ingests, its writes fenced by its epoch); false turns it off; an object tunes
+   * the lock (tests).
+   */
+  leadership?: boolean | Partial<LeaderLockOptions>
+}
+
+interface Ingest {
+  start: () => void
+  stop: () => Promise<void>
 }
 
 /**
@@ -42,7 +58,7 @@ export default fp<IngestPluginOptions>(async (app, opts) => {
     exchange = connected.exchange
     closeExchange = connected.close
   }
-  const ingestor = new LiveIngestor({
+  const ingestorOptions: LiveIngestorOptions = {
     exchange,
     store: app.store,
     bus: app.liveBus,
@@ -51,7 +67,22 @@ export default fp<IngestPluginOptions>(async (app, opts) => {
     log,
     publishLimit: config.HTTP_DEFAULT_LIMIT,
     ...opts.ingestor
-  })
+  }
+  const store: CandleStore = app.store
+  let ingestor: IngestStatus & Ingest
+  if (store instanceof PostgresCandleStore && opts.leadership !== false) {
+    const tuning = typeof opts.leadership === 'object' ? opts.leadership : {}
+    const election = await store.leaderLock({ holder: `${hostname()}:${process.pid}`, ...tuning })
+    ingestor = new LeaderIngest({
+      election,
+      createIngestor: () => new LiveIngestor(ingestorOptions),
+      // What the previous leader wrote is in the database, not (all) in this process's index.
+      beforeLeading: () => store.reloadIndex(),
+      log
+    })
+  } else {
+    ingestor = new LiveIngestor(ingestorOptions)
+  }
   app.decorate('ingest', ingestor)
   // preClose runs before any onClose hook, so the store is still open for the final writes.
   app.addHook('preClose', async () => {

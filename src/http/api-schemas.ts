@@ -119,6 +119,10 @@ export const LiveHealthSchema = Type.Object({
   symbols: Type.Record(Type.String(), Type.Object({
     last_closed_ts: Type.Union([Type.Number(), Type.Null()]),
     last_msg_age_ms: Type.Union([Type.Number(), Type.Null()])
+  })),
+  leadership: Type.Optional(Type.Object({
+    role: Type.String({ enum: ['leader', 'standby'], description: 'Whether this process is the ingest leader (only with leader election, on a PostgreSQL store)' }),
+    epoch: Type.Union([Type.Number(), Type.Null()], { description: "The leader's term; null while a standby" })
   }))
 })
 
@@ -177,6 +181,8 @@ export const StatsResponse = Type.Object({
   live_candles_total: Type.Number(),
   gap_repairs_total: Type.Number(),
   rejected_candles_total: Type.Number(),
+  leader: Type.Optional(Type.Number({ description: 'With leader election: 1 while this process is the ingest leader, 0 while a standby' })),
+  leader_epoch: Type.Optional(Type.Union([Type.Number(), Type.Null()], { description: "With leader election: the leader's term; null while a standby" })),
   routes: Type.Record(Type.String(), RouteStatsSchema),
   cache: Type.Object({
     entries: Type.Number({ description: 'Latest-N candle bodies cached' }),

@@ -14,12 +14,21 @@ export interface LiveSymbolHealth {
   last_msg_age_ms: number | null
 }
 
+/** Where this process stands among ingest processes sharing one store (with leader election on). */
+export interface Leadership {
+  role: 'leader' | 'standby'
+  /** The term this process leads under; null while it is a standby. */
+  epoch: number | null
+}
+
 export interface LiveHealth {
   enabled: boolean
   /** 1 while the exchange stream is connected, 0 otherwise. */
   ws_state: number
   last_msg_age_ms: number | null
   symbols: Record<string, LiveSymbolHealth>
+  /** Only with leader election on. */
+  leadership?: Leadership
 }
 
 export interface IngestGauges {
@@ -30,6 +39,10 @@ export interface IngestGauges {
   live_candles_total: number
   gap_repairs_total: number
   rejected_candles_total: number
+  /** With leader election on: 1 while this process is the ingest leader, else 0. */
+  leader?: number
+  /** With leader election on: the leader's epoch, null while a standby. */
+  leader_epoch?: number | null
 }
 
 export interface IngestStatus extends LiveSymbolSource {

@@ -73,6 +73,9 @@ export class PrometheusMetrics {
       const age = g().last_msg_age_ms
       return age === null ? null : age / 1000
     })
+    // Only with leader election: absent otherwise.
+    mirroredGauge(r, 'ingest_leader', '1 while this process is the ingest leader, 0 while a standby', () => g().leader ?? null)
+    mirroredGauge(r, 'ingest_leader_epoch', "The ingest leader's term this process leads under", () => g().leader_epoch ?? null)
     mirroredCounter(r, 'ingest_reconnect_attempts_total', 'Exchange stream reconnect attempts', () => g().reconnect_attempts_total)
     mirroredCounter(r, 'ingest_rest_catchup_candles_total', 'Candles stored by REST catch-up and gap repair', () => g().rest_catchup_candles_total)
     mirroredCounter(r, 'ingest_live_candles_total', 'Closed candles stored from the stream', () => g().live_candles_total)

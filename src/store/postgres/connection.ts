@@ -37,9 +37,21 @@ export function createPool (opts: PostgresStoreOptions): pg.Pool {
   return new pg.Pool({ ...clientConfig(opts), max: Math.max(1, opts.poolSize ?? 8), idleTimeoutMillis: 30_000 })
 }
 
+/**
+ * Session settings of the connections an ingest leader depends on (its lock, its writer): should
+ * the process die or be cut off, the server notices within seconds (keepalives, unacknowledged
+ * data, a transaction left open) and ends the session, which frees the lock and every row lock.
+ */
+export const FAILOVER_SESSION: pg.ClientConfig = {
+  keepAlive: true,
+  keepAliveInitialDelayMillis: 1000,
+  idle_in_transaction_session_timeout: 5000,
+  options: '-c tcp_keepalives_idle=2 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3 -c tcp_user_timeout=5000'
+}
+
 /** A connection of its own (the writer), outside the pool so reads never wait behind a long write. */
-export async function connectClient (opts: PostgresStoreOptions): Promise<pg.Client> {
-  const client = new pg.Client(clientConfig(opts))
+export async function connectClient (opts: PostgresStoreOptions, session: pg.ClientConfig = {}): Promise<pg.Client> {
+  const client = new pg.Client({ ...clientConfig(opts), ...session })
   await client.connect()
   return client
 }

@@ -27,6 +27,8 @@ import { Writer, commitStaged } from './staged-write.js'
 import { volumeDouble } from './volume-double.js'
 import { INSERT_ROW_SQL, STAGE_TABLE } from './write-sql.js'
 import { deleteSeriesBefore, deleteSeriesRange } from './deletes.js'
+import { PostgresLeaderLock, type LeaderLockOptions } from './leader-lock.js'
+import { WriteFence } from './write-fence.js'
 
 export type { PostgresStoreOptions } from './connection.js'
 
@@ -59,8 +61,8 @@ export class PostgresCandleStore implements CandleStore {
   engineVersion = 'PostgreSQL'
   readonly path: string
 
-  private constructor (private readonly pool: pg.Pool, private readonly writer: Writer, url: string) {
-    this.path = displayUrl(url)
+  private constructor (private readonly pool: pg.Pool, private readonly writer: Writer, private readonly opts: PostgresStoreOptions) {
+    this.path = displayUrl(opts.url)
   }
 
   static async open (opts: PostgresStoreOptions): Promise<PostgresCandleStore> {
@@ -76,7 +78,7 @@ export class PostgresCandleStore implements CandleStore {
       }
       // After migrating: the writer's staging table is made LIKE candles.
       writer = await Writer.connect(opts)
-      const store = new PostgresCandleStore(pool, writer, opts.url)
+      const store = new PostgresCandleStore(pool, writer, opts)
       const [[version]] = await queryRows<[string]>(pool, 'SHOW server_version')
       store.engineVersion = `PostgreSQL ${version!.split(' ')[0]}`
       await store.loadIndex()
@@ -268,6 +270,17 @@ export class PostgresCandleStore implements CandleStore {
     const before = this.index.symbols()
     await this.loadIndex()
     this.listeners.emit(new Set([...before, ...this.index.symbols()]), { rows: 0, durationMs: 0, remote: true })
+  }
+
+  /**
+   * Makes this store an ingest process's: from now on it writes only while the returned lock says this
+   * process leads, each write fenced by the leader's epoch (writes are refused with FencedError
+   * otherwise). The caller starts the lock and closes it before the store.
+   */
+  async leaderLock (opts: LeaderLockOptions): Promise<PostgresLeaderLock> {
+    const fence = new WriteFence()
+    await this.writeJob(() => this.writer.useFence(fence))
+    return new PostgresLeaderLock(this.opts, fence, opts)
   }
 
   async ping (): Promise<void> {

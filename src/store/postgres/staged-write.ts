@@ -6,17 +6,20 @@ import { BASE_INTERVAL, HOUR_MS } from '../../domain/intervals.js'
 import type { TimeRange } from '../candle-store.js'
 import { hourUpkeep } from '../rollup-plan.js'
 import type { SeriesSpan, WritePlan } from '../write-batch.js'
-import { connectClient, statementName, type PostgresStoreOptions } from './connection.js'
+import { FAILOVER_SESSION, connectClient, statementName, type PostgresStoreOptions } from './connection.js'
+import { isFenced, type WriteFence } from './write-fence.js'
 import {
   CREATE_STAGE_SQL, EXTEND_HOUR_SQL, EXTEND_SERIES_SQL, INSERT_HOURS_SQL, REFRESH_HOURS_SQL, moveStageSql
 } from './write-sql.js'
 
 /** The single connection writes go through, with its staging table; replaced after any failure. */
 export class Writer {
+  private fence?: WriteFence
+
   private constructor (private readonly opts: PostgresStoreOptions, public client: pg.Client) {}
 
-  static async connect (opts: PostgresStoreOptions): Promise<Writer> {
-    const client = await connectClient(opts)
+  static async connect (opts: PostgresStoreOptions, session?: pg.ClientConfig): Promise<Writer> {
+    const client = await connectClient(opts, session)
     try {
       await client.query(CREATE_STAGE_SQL)
     } catch (err) {
@@ -28,16 +31,28 @@ export class Writer {
     return new Writer(opts, client)
   }
 
+  /**
+   * From now on every transaction first checks `fence` (and is refused with a FencedError when it
+   * fails), on a connection with the failover session settings.
+   */
+  async useFence (fence: WriteFence): Promise<void> {
+    this.fence = fence
+    await this.renew()
+  }
+
   /** Runs `job` in a transaction; a failure rolls back and replaces the connection. */
   async transaction<T> (job: (client: pg.Client) => Promise<T>): Promise<T> {
+    if (this.fence !== undefined && this.fence.term === undefined) await this.fence.check(this.client)
     try {
       await this.client.query('BEGIN')
+      await this.fence?.check(this.client)
       const result = await job(this.client)
       await this.client.query('COMMIT')
       return result
     } catch (err) {
       await this.client.query('ROLLBACK').catch(() => {})
-      await this.renew().catch(() => {})
+      // A fenced write left the connection sound: nothing to replace.
+      if (!isFenced(err)) await this.renew().catch(() => {})
       throw err
     }
   }
@@ -47,7 +62,7 @@ export class Writer {
    * server dropped); committed data is in the database, so nothing committed is lost.
    */
   async renew (): Promise<void> {
-    const fresh = await Writer.connect(this.opts)
+    const fresh = await Writer.connect(this.opts, this.fence === undefined ? undefined : FAILOVER_SESSION)
     const old = this.client
     this.client = fresh.client
     await old.end().catch(() => {})

@@ -1,0 +1,51 @@
+// Fencing of a PostgreSQL store's writes by the ingest leader's epoch: a fenced store writes only
+// while it holds a term, and each write transaction checks, under a share lock on the epoch row,
+// that its term is still the current one. A new leader bumps the epoch with an UPDATE of that row,
+// which waits for every write already past the check and makes every later check fail: no two
+// processes ever write in the same moment, however late one of them learns it lost the lock.
+import type pg from 'pg'
+
+export const CHECK_EPOCH_SQL = 'SELECT epoch FROM ingest_leader WHERE id = 1 FOR SHARE'
+
+/** A write refused because this process is not (or no longer) the ingest leader. */
+export class FencedError extends Error {
+  readonly code = 'FENCED'
+  constructor (message: string) {
+    super(message)
+    this.name = 'FencedError'
+  }
+}
+
+export function isFenced (err: unknown): err is FencedError {
+  return err instanceof FencedError
+}
+
+export class WriteFence {
+  private epoch: number | undefined
+
+  /** The term this process leads under, or undefined while it does not lead. */
+  get term (): number | undefined {
+    return this.epoch
+  }
+
+  hold (epoch: number): void {
+    this.epoch = epoch
+  }
+
+  /** From now on every write is refused, before it reaches the database. */
+  revoke (): void {
+    this.epoch = undefined
+  }
+
+  /** Inside the write's transaction: throws FencedError unless this process's term is current. */
+  async check (client: pg.Client): Promise<void> {
+    const own = this.epoch
+    if (own === undefined) throw new FencedError('write refused: this process is not the ingest leader')
+    const { rows } = await client.query<[number]>({ text: CHECK_EPOCH_SQL, rowMode: 'array' })
+    const current = rows[0]?.[0]
+    if (current !== own) {
+      this.revoke()
+      throw new FencedError(`write refused: leader epoch ${own} was superseded by ${String(current)}`)
+    }
+  }
+}
