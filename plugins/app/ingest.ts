@@ -7,7 +7,6 @@ import type { SimulatorOptions } from '../../src/exchange/simulator/server.js'
 import { LIVE_OFF, type IngestStatus } from '../../src/ingest/ingest-status.js'
 import { LeaderIngest } from '../../src/ingest/leadership.js'
 import { LiveIngestor, type LiveIngestorOptions } from '../../src/ingest/live-ingestor.js'
-import type { CandleStore } from '../../src/store/candle-store.js'
 import type { LeaderLockOptions } from '../../src/store/postgres/leader-lock.js'
 import { PostgresCandleStore } from '../../src/store/postgres/postgres-candle-store.js'
 
@@ -68,7 +67,7 @@ export default fp<IngestPluginOptions>(async (app, opts) => {
     publishLimit: config.HTTP_DEFAULT_LIMIT,
     ...opts.ingestor
   }
-  const store: CandleStore = app.store
+  const store = app.store
   let ingestor: IngestStatus & Ingest
   if (store instanceof PostgresCandleStore && opts.leadership !== false) {
     const tuning = typeof opts.leadership === 'object' ? opts.leadership : {}

@@ -20,13 +20,13 @@ t.test('migrations run once each, in order, and a failing one leaves nothing beh
   const client = await connectClient({ url })
   t.teardown(() => client.end())
   const all = loadMigrations(postgresMigrationsDir())
-  t.same(all.map((m) => m.version), [1, 2, 3])
-  t.same(await migratePostgres(client), [1, 2, 3])
+  t.same(all.map((m) => m.version), [1, 2, 3, 4])
+  t.same(await migratePostgres(client), [1, 2, 3, 4])
   t.same(await migratePostgres(client), [], 'a second start changes nothing')
-  const broken = [...all, { version: 4, name: 'broken', sql: 'CREATE TABLE half_done (x integer); SELECT no_such_column FROM candles' }]
-  await t.rejects(migratePostgres(client, broken), /migration 4 \(broken\) failed: column "no_such_column" does not exist/)
+  const broken = [...all, { version: 5, name: 'broken', sql: 'CREATE TABLE half_done (x integer); SELECT no_such_column FROM candles' }]
+  await t.rejects(migratePostgres(client, broken), /migration 5 \(broken\) failed: column "no_such_column" does not exist/)
   const { rows } = await client.query("SELECT to_regclass('half_done') AS t, (SELECT max(version) FROM schema_migrations) AS v")
-  t.same(rows, [{ t: null, v: 3 }], 'rolled back whole, not recorded')
+  t.same(rows, [{ t: null, v: 4 }], 'rolled back whole, not recorded')
   // The decimal conversion the roll-ups rely on, at its edges: beyond 2^63 it is done in pieces, and
   // (1e17 + 12345) * 1e8 is the double 10000000000001235709067264, taken exactly as DuckDB does.
   const { rows: dec } = await client.query('SELECT volume_decimal(0.1)::text AS a, volume_decimal(5e-9)::text AS b, volume_decimal(1e17 + 12345)::text AS c, volume_decimal(0)::text AS d')
