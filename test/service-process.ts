@@ -10,12 +10,16 @@ export interface ServiceProcess {
 }
 
 export async function startServiceProcess (db: string, sim: { restUrl: string, wsUrl: string }, args: string[] = []): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [
-    '--import', 'tsx', 'src/server.ts',
+  return await startScriptProcess('src/server.ts', [
     '--live=1', '--duckdb', db, '--host', '127.0.0.1', '--port', '0', '--log-level', 'info',
     '--binance-rest-url', sim.restUrl, '--binance-ws-url', sim.wsUrl,
     '--live-symbols', 'BTCUSDT,ETHUSDT', ...args
-  ], { stdio: ['ignore', 'pipe', 'pipe'] })
+  ])
+}
+
+/** Runs a TypeScript entry point that prints "listening at http://127.0.0.1:PORT" once it serves. */
+export async function startScriptProcess (script: string, args: string[]): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   let out = ''
   const port = await new Promise<number>((resolve, reject) => {
