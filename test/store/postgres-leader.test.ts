@@ -13,7 +13,7 @@ import { waitFor } from '../ingest/ingest-helpers.js'
 import { postgresDatabase, postgresSkip } from '../services/postgres.js'
 
 const skip = postgresSkip()
-const FAST: Partial<LeaderLockOptions> = { retryMs: 50, checkMs: 50, checkTimeoutMs: 2000 }
+const FAST: Partial<LeaderLockOptions> = { retryMs: 50, checkMs: 50, checkTimeoutMs: 5000 }
 
 async function contender (t: Teardown, url: string, holder: string, tuning = FAST) {
   const store = await openPostgresStore({ url, poolSize: 2 })

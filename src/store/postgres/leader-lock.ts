@@ -31,7 +31,10 @@ export interface LeaderLockOptions {
   retryMs?: number
   /** Period of the leader's connection checks (default 1 s). */
   checkMs?: number
-  /** A check not answered within this long counts as a lost lock (default 1.5 s). */
+  /**
+   * A check not answered within this long counts as a lost lock (default 3 s: long enough that a
+   * busy event loop is not taken for a dead connection; writes are fenced by the epoch whatever it is).
+   */
   checkTimeoutMs?: number
   /**
    * How long the epoch bump may wait for the old leader's last write transaction to end (the
@@ -62,7 +65,7 @@ export class PostgresLeaderLock {
   constructor (private readonly store: PostgresStoreOptions, private readonly fence: WriteFence, private readonly opts: LeaderLockOptions) {
     this.retryMs = opts.retryMs ?? 1000
     this.checkMs = opts.checkMs ?? 1000
-    this.checkTimeoutMs = opts.checkTimeoutMs ?? 1500
+    this.checkTimeoutMs = opts.checkTimeoutMs ?? 3000
   }
 
   get state (): LeaderState {

@@ -42,7 +42,7 @@ export class Writer {
 
   /** Runs `job` in a transaction; a failure rolls back and replaces the connection. */
   async transaction<T> (job: (client: pg.Client) => Promise<T>): Promise<T> {
-    if (this.fence !== undefined && this.fence.term === undefined) await this.fence.check(this.client)
+    this.fence?.assertHeld()
     try {
       await this.client.query('BEGIN')
       await this.fence?.check(this.client)

@@ -23,11 +23,6 @@ export function isFenced (err: unknown): err is FencedError {
 export class WriteFence {
   private epoch: number | undefined
 
-  /** The term this process leads under, or undefined while it does not lead. */
-  get term (): number | undefined {
-    return this.epoch
-  }
-
   hold (epoch: number): void {
     this.epoch = epoch
   }
@@ -37,10 +32,15 @@ export class WriteFence {
     this.epoch = undefined
   }
 
+  /** Before a write begins: throws FencedError unless this process holds a term. */
+  assertHeld (): number {
+    if (this.epoch === undefined) throw new FencedError('write refused: this process is not the ingest leader')
+    return this.epoch
+  }
+
   /** Inside the write's transaction: throws FencedError unless this process's term is current. */
   async check (client: pg.Client): Promise<void> {
-    const own = this.epoch
-    if (own === undefined) throw new FencedError('write refused: this process is not the ingest leader')
+    const own = this.assertHeld()
     const { rows } = await client.query<[number]>({ text: CHECK_EPOCH_SQL, rowMode: 'array' })
     const current = rows[0]?.[0]
     if (current !== own) {
