@@ -5,6 +5,7 @@
 import t from 'tap'
 import pg from 'pg'
 import { minuteCandles } from '../../src/exchange/simulator/price-model.js'
+import { FAILOVER_SESSION, connectClient } from '../../src/store/postgres/connection.js'
 import type { LeaderLockOptions } from '../../src/store/postgres/leader-lock.js'
 import { openPostgresStore } from '../../src/store/postgres/postgres-candle-store.js'
 import { FencedError } from '../../src/store/postgres/write-fence.js'
@@ -133,4 +134,16 @@ t.test("a new leader's epoch bump waits for the old leader's write in flight, so
   await writer.query('COMMIT')
   await waitFor(() => b.led.length === 1, 10_000, 'b leads once the write committed')
   t.same(b.led, [2])
+})
+
+t.test('the failover session settings are taken by the server: a dead or cut-off session ends within seconds', { skip }, async (t) => {
+  const url = await postgresDatabase(t)
+  const client = await connectClient({ url }, FAILOVER_SESSION)
+  t.teardown(() => client.end())
+  const { rows } = await client.query({
+    text: "SELECT current_setting('tcp_keepalives_idle'), current_setting('tcp_keepalives_interval'), current_setting('tcp_keepalives_count'), " +
+      "current_setting('tcp_user_timeout'), current_setting('idle_in_transaction_session_timeout')",
+    rowMode: 'array'
+  })
+  t.same(rows, [['2', '1', '3', '5000', '5s']])
 })
