@@ -67,7 +67,12 @@ export class LeaderIngest implements IngestStatus {
   }
 
   private async lead (epoch: number): Promise<void> {
-    await this.opts.beforeLeading?.()
+    try {
+      await this.opts.beforeLeading?.()
+    } catch (err) {
+      // Ingesting from an older view of the store only makes the catch-up fetch more again.
+      this.opts.log.warn({ err }, 'could not prepare for leading; ingesting anyway')
+    }
     // The term may have ended (or the process begun stopping) while the index reloaded.
     if (this.stopped || this.epoch !== epoch) return
     const ingestor = this.opts.createIngestor()

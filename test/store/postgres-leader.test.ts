@@ -74,7 +74,8 @@ t.test('one leads and writes; the standby waits, its writes refused, and takes o
 
 t.test('a leader whose lock session is dropped stops writing at once and the standby leads', { skip }, async (t) => {
   const url = await postgresDatabase(t)
-  const a = await contender(t, url, 'a')
+  // a checks its lock only every minute: the connection's end tells it first.
+  const a = await contender(t, url, 'a', { ...FAST, checkMs: 60_000 })
   const b = await contender(t, url, 'b')
   const query = await sql(t, url)
   a.start()
@@ -97,20 +98,16 @@ t.test('a write under a superseded epoch is refused though its process has not y
   const url = await postgresDatabase(t)
   // a checks its lock only every minute: it goes on believing it leads.
   const a = await contender(t, url, 'a', { ...FAST, checkMs: 60_000 })
-  const b = await contender(t, url, 'b')
   const query = await sql(t, url)
   a.start()
   await waitFor(() => a.led.length === 1, 10_000, 'a leads')
   await a.store.upsertBatch(batch(T0, 5))
-  b.start()
-  await query(terminateLock('a'))
-  await waitFor(() => b.led.length === 1, 10_000, 'b takes over')
+  // A takeover a has not heard of (its lock session cut off without a word reaching it).
+  await query("UPDATE ingest_leader SET epoch = epoch + 1, holder = 'b' WHERE id = 1")
   t.same(a.lock.state, { role: 'leader', epoch: 1 }, 'a has not noticed')
   await t.rejects(a.store.upsertBatch(batch(T0 + 5 * MIN, 5)), { name: 'FencedError', message: /epoch 1 was superseded by 2/ })
   await t.rejects(a.store.upsertBatch(batch(T0 + 5 * MIN, 1)), FencedError, 'and every later one, without asking the database')
   t.same(await query("SELECT count(*)::int FROM candles WHERE interval = '1m'"), [[5]], 'nothing of the old term written after the takeover')
-  await b.store.upsertBatch(batch(T0 + 5 * MIN, 5))
-  t.same(await query("SELECT count(*)::int FROM candles WHERE interval = '1m'"), [[10]])
 })
 
 t.test("a new leader's epoch bump waits for the old leader's write in flight, so the two never overlap", { skip }, async (t) => {

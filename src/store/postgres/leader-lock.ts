@@ -79,7 +79,9 @@ export class PostgresLeaderLock {
     this.schedule(() => this.attempt(), 0)
   }
 
+  /** The next step (an attempt or a check) after `ms`, replacing any step already planned. */
   private schedule (step: () => Promise<void>, ms: number): void {
+    clearTimeout(this.timer)
     if (this.closed) return
     this.timer = setTimeout(() => { void step() }, ms)
   }
@@ -87,8 +89,10 @@ export class PostgresLeaderLock {
   private async connection (): Promise<pg.Client> {
     if (this.client !== undefined) return this.client
     const client = await connectClient({ ...this.store, applicationName: `tv-api leader ${this.opts.holder}`.slice(0, 63) }, FAILOVER_SESSION)
-    // A dropped connection reports here and again to the next check or attempt, which handle it.
-    client.on('error', () => {})
+    // The server ending the session (or the link failing) ends the term at once, not at the next check.
+    const gone = (err: Error) => { if (this.client === client) this.lose(err) }
+    client.on('error', gone)
+    client.on('end', () => { gone(new Error('the lock connection ended')) })
     if (this.closed) {
       await client.end().catch(() => {})
       throw new Error('leader lock closed')
@@ -112,11 +116,14 @@ export class PostgresLeaderLock {
         const [epoch] = await timedQuery<[number]>(client, BUMP_EPOCH_SQL, [this.opts.holder], this.opts.bumpTimeoutMs ?? 8000) ?? []
         if (epoch === undefined) throw new Error('ingest_leader has no row: the migrations did not run')
         if (this.closed) return
-        this.fence.hold(epoch)
-        this.current = { role: 'leader', epoch }
-        this.events?.onLeader(epoch)
-        this.schedule(() => this.check(), this.checkMs)
-        return
+        // Unless the session ended meanwhile (and the lock with it): then try again.
+        if (this.client === client) {
+          this.fence.hold(epoch)
+          this.current = { role: 'leader', epoch }
+          this.events?.onLeader(epoch)
+          this.schedule(() => this.check(), this.checkMs)
+          return
+        }
       }
     } catch {
       // Unreachable database, or the bump did not go through: the session (and any lock it holds)
@@ -127,21 +134,27 @@ export class PostgresLeaderLock {
   }
 
   private async check (): Promise<void> {
-    const epoch = this.current.role === 'leader' ? this.current.epoch : undefined
+    const client = this.client
+    if (this.current.role !== 'leader' || client === undefined) return
+    const epoch = this.current.epoch
     try {
-      const client = this.client
-      if (client === undefined || epoch === undefined) throw new Error('the lock connection is gone')
       const [current] = await timedQuery<[number]>(client, CHECK_SQL, [], this.checkTimeoutMs) ?? []
       if (current !== epoch) throw new Error(`leader epoch ${epoch} was superseded by ${String(current)}`)
     } catch (err) {
-      if (!this.closed) this.lose(err as Error)
+      // Unless the term already ended meanwhile (the connection's error event, or close).
+      if (this.client === client) this.lose(err as Error)
       return
     }
     this.schedule(() => this.check(), this.checkMs)
   }
 
+  /** Ends the term: writes refused first of all, so none slips in under the old epoch. */
   private lose (reason: Error): void {
-    // Refuse writes before anything else, so none slips in under the old epoch.
+    if (this.closed || this.current.role !== 'leader') {
+      // A standby's connection failed: the next attempt connects afresh.
+      if (this.client !== undefined && !this.closed) this.drop()
+      return
+    }
     this.fence.revoke()
     this.current = { role: 'standby' }
     this.drop()
