@@ -272,11 +272,7 @@ export class PostgresCandleStore implements CandleStore {
     this.listeners.emit(new Set([...before, ...this.index.symbols()]), { rows: 0, durationMs: 0, remote: true })
   }
 
-  /**
-   * Makes this store an ingest process's: from now on it writes only while the returned lock says this
-   * process leads, each write fenced by the leader's epoch (writes are refused with FencedError
-   * otherwise). The caller starts the lock and closes it before the store.
-   */
+  /** From now on this store writes only while the returned lock leads, each write fenced by its epoch (else FencedError). */
   async leaderLock (opts: LeaderLockOptions): Promise<PostgresLeaderLock> {
     const fence = new WriteFence()
     await this.writeJob(() => this.writer.useFence(fence))
