@@ -1,8 +1,11 @@
 // Two ingest processes on one PostgreSQL, streaming from the simulator: SIGKILL of the leader while
 // it streams, and the standby leads within 10 s (the default lock timings), its catch-up fills the
-// minutes that closed meanwhile, and the store ends equal to the simulator's truth.
+// minutes that closed meanwhile, and the store ends equal to the simulator's truth. A trigger logs
+// every write statement with the epoch it ran under and the process that ran it: never two writers.
 import t from 'tap'
+import pg from 'pg'
 import { openPostgresStore } from '../../src/store/postgres/postgres-candle-store.js'
+import type { Teardown } from '../helpers.js'
 import { lastStored, startScriptProcess, type ServiceProcess } from '../service-process.js'
 import { postgresDatabase, postgresSkip } from '../services/postgres.js'
 import { MIN, NOW, compareWithTruth, startSim, stepMinutes, waitFor } from './ingest-helpers.js'
@@ -15,6 +18,23 @@ async function stats (port: number): Promise<{ leader?: number, leader_epoch?: n
   return res?.ok === true ? await res.json() as { leader?: number } : undefined
 }
 
+/** Migrates the database and logs each write statement on candles with the epoch and the writer. */
+async function writeLog (t: Teardown, url: string) {
+  await (await openPostgresStore({ url, poolSize: 1 })).close()
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  t.teardown(() => client.end())
+  await client.query(`
+    CREATE TABLE write_log (epoch bigint, writer text, at timestamptz DEFAULT clock_timestamp());
+    CREATE FUNCTION log_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+      INSERT INTO write_log (epoch, writer) SELECT epoch, current_setting('application_name') FROM ingest_leader WHERE id = 1;
+      RETURN NULL;
+    END $$;
+    CREATE TRIGGER log_write AFTER INSERT OR UPDATE OR DELETE ON candles FOR EACH STATEMENT EXECUTE FUNCTION log_write()`)
+  return async () => (await client.query<{ epoch: number, writer: string, first: Date, last: Date }>(
+    'SELECT epoch::int, writer, min(at) AS first, max(at) AS last FROM write_log GROUP BY epoch, writer ORDER BY min(at)')).rows
+}
+
 const storedUpTo = async (p: ServiceProcess, last: number) => {
   for (const symbol of SYMBOLS) if (await lastStored(p.port, symbol) !== last) return false
   return true
@@ -23,6 +43,7 @@ const storedUpTo = async (p: ServiceProcess, last: number) => {
 t.test('SIGKILL of the streaming leader: the standby leads within 10 s and the store equals the truth', { skip }, async (t) => {
   const url = await postgresDatabase(t)
   const { sim, clock } = await startSim(t)
+  const writes = await writeLog(t, url)
   const start = async (holder: string) => {
     const p = await startScriptProcess('test/ingest/leader-process.ts', [url, sim.restUrl, sim.wsUrl, holder])
     t.teardown(() => { p.child.kill('SIGKILL') })
@@ -51,6 +72,10 @@ t.test('SIGKILL of the streaming leader: the standby leads within 10 s and the s
   await waitFor(() => storedUpTo(b, end - MIN), 30_000, 'b caught up and streams')
   b.child.kill('SIGTERM')
   t.equal(await b.exited, 0, 'a clean exit on SIGTERM')
+
+  const terms = await writes()
+  t.same(terms.map((w) => [w.epoch, w.writer]), [[1, 'tv-api a'], [2, 'tv-api b']], 'each term wrote from its own process only')
+  t.ok(terms[0]!.last < terms[1]!.first, 'the first term wrote nothing after the second began')
 
   const store = await openPostgresStore({ url, poolSize: 1 })
   t.teardown(() => store.close())

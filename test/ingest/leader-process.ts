@@ -8,7 +8,7 @@ import { defaultConfig } from '../../src/config.js'
 import { openPostgresStore } from '../../src/store/postgres/postgres-candle-store.js'
 
 const [url, restUrl, wsUrl, holder] = process.argv.slice(2) as [string, string, string, string]
-const store = await openPostgresStore({ url, poolSize: 2 })
+const store = await openPostgresStore({ url, poolSize: 2, applicationName: `tv-api ${holder}` })
 const config = defaultConfig({
   LIVE: true,
   STORAGE: 'memory',
