@@ -1,7 +1,8 @@
 // Two live services ingesting from the simulator into one PostgreSQL database: one leads, the other
 // stands by (each says which on /healthz, /stats and /metrics). When the leader's lock session is
 // dropped while the stream runs, it stops writing, the standby leads under the next epoch, its
-// catch-up fills the minutes of the changeover, and the store ends equal to the simulator's truth.
+// catch-up fills the minutes of the changeover, and the store ends equal to the simulator's truth;
+// then the other way round, the first process leading again with a fresh ingestor.
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import pg from 'pg'
@@ -42,7 +43,7 @@ const json = async (app: FastifyInstance, url: string) => (await app.inject(url)
 const leaderGauge = async (app: FastifyInstance) => /^tvapi_ingest_leader (\d)$/m.exec((await app.inject('/metrics')).body)?.[1]
 const lastClosed = async (app: FastifyInstance, symbol: string) => (await json(app, '/healthz')).live.symbols[symbol]?.last_closed_ts
 
-t.test('the standby takes over from a leader that lost its lock while streaming; the store equals the truth', { skip }, async (t) => {
+t.test('the standby takes over from a leader that lost its lock while streaming, and back; the store equals the truth', { skip }, async (t) => {
   const url = await postgresDatabase(t)
   const { sim, clock } = await startSim(t)
   const a = await startService(t, url, sim, 'a')
@@ -83,11 +84,20 @@ t.test('the standby takes over from a leader that lost its lock while streaming;
   t.equal(a.writes.length, aWrites, 'the old leader wrote nothing once the new one led')
   t.ok(b.writes.length > 0, 'the new leader writes')
 
+  // And back: the first process, a standby since, leads again with a fresh ingestor.
+  await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tv-api leader b'")
+  await stepMinutes(clock, 2)
+  await waitFor(async () => (await json(a.app, '/stats')).leader === 1, 10_000, 'a leads again')
+  t.match(await json(a.app, '/stats'), { leader: 1, leader_epoch: 3 })
+  t.match(await json(b.app, '/stats'), { leader: 0, leader_epoch: null })
+  const final = end + 2 * MIN
+  await waitFor(async () => (await lastClosed(a.app, 'ETHUSDT')) === final - MIN && (await lastClosed(a.app, 'BTCUSDT')) === final - MIN, 20_000, 'a caught up again')
+
   const check = await openPostgresStore({ url, poolSize: 1 })
   t.teardown(() => check.close())
   for (const symbol of SYMBOLS) {
-    const cmp = await compareWithTruth(check, sim, symbol, NOW - 120 * MIN, end)
+    const cmp = await compareWithTruth(check, sim, symbol, NOW - 120 * MIN, final)
     t.same({ expected: cmp.expected, stored: cmp.stored, missing: cmp.missing.length, extra: cmp.extra.length, wrong: cmp.wrong.length },
-      { expected: 130, stored: 130, missing: 0, extra: 0, wrong: 0 }, `${symbol} equals the simulator's truth`)
+      { expected: 132, stored: 132, missing: 0, extra: 0, wrong: 0 }, `${symbol} equals the simulator's truth`)
   }
 })
