@@ -1,16 +1,18 @@
-// Two ingest processes on one PostgreSQL, streaming from the simulator: SIGKILL of the leader while
-// it streams, and the standby leads within 10 s (the default lock timings), its catch-up fills the
-// minutes that closed meanwhile, and the store ends equal to the simulator's truth. A trigger logs
-// every write statement with the epoch it ran under and the process that ran it: never two writers.
+// Two ROLE=ingest processes on one PostgreSQL and Redis, streaming from the simulator (run here, on
+// a stepped clock): SIGKILL of the leader while it streams, and the standby leads within 10 s (the
+// default lock timings), its catch-up fills the minutes that closed meanwhile, and the store ends
+// equal to the simulator's truth. A trigger logs every write statement with the epoch it ran under
+// and the process that ran it: never two writers.
 import t from 'tap'
 import pg from 'pg'
 import { openPostgresStore } from '../../src/store/postgres/postgres-candle-store.js'
 import type { Teardown } from '../helpers.js'
-import { lastStored, startScriptProcess, type ServiceProcess } from '../service-process.js'
+import { startScriptProcess } from '../service-process.js'
 import { postgresDatabase, postgresSkip } from '../services/postgres.js'
+import { redisService, redisSkip } from '../services/redis.js'
 import { MIN, NOW, compareWithTruth, startSim, stepMinutes, waitFor } from './ingest-helpers.js'
 
-const skip = postgresSkip()
+const skip = postgresSkip() || redisSkip()
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT']
 
 async function stats (port: number): Promise<{ leader?: number, leader_epoch?: number | null } | undefined> {
@@ -19,7 +21,7 @@ async function stats (port: number): Promise<{ leader?: number, leader_epoch?: n
 }
 
 /** Migrates the database and logs each write statement on candles with the epoch and the writer. */
-async function writeLog (t: Teardown, url: string) {
+async function watchDatabase (t: Teardown, url: string) {
   await (await openPostgresStore({ url, poolSize: 1 })).close()
   const client = new pg.Client({ connectionString: url })
   await client.connect()
@@ -31,31 +33,39 @@ async function writeLog (t: Teardown, url: string) {
       RETURN NULL;
     END $$;
     CREATE TRIGGER log_write AFTER INSERT OR UPDATE OR DELETE ON candles FOR EACH STATEMENT EXECUTE FUNCTION log_write()`)
-  return async () => (await client.query<{ epoch: number, writer: string, first: Date, last: Date }>(
-    'SELECT epoch::int, writer, min(at) AS first, max(at) AS last FROM write_log GROUP BY epoch, writer ORDER BY min(at)')).rows
-}
-
-const storedUpTo = async (p: ServiceProcess, last: number) => {
-  for (const symbol of SYMBOLS) if (await lastStored(p.port, symbol) !== last) return false
-  return true
+  return {
+    terms: async () => (await client.query<{ epoch: number, writer: string, first: Date, last: Date }>(
+      'SELECT epoch::int, writer, min(at) AS first, max(at) AS last FROM write_log GROUP BY epoch, writer ORDER BY min(at)')).rows,
+    /** Open time of the newest stored 1m candle when every symbol has the same one. */
+    newest: async () => {
+      const { rows } = await client.query<{ ts: number }>("SELECT max(ts)::float8 AS ts FROM candles WHERE interval = '1m' GROUP BY symbol")
+      return rows.length === SYMBOLS.length && rows.every((r) => r.ts === rows[0]!.ts) ? rows[0]!.ts : undefined
+    }
+  }
 }
 
 t.test('SIGKILL of the streaming leader: the standby leads within 10 s and the store equals the truth', { skip }, async (t) => {
   const url = await postgresDatabase(t)
   const { sim, clock } = await startSim(t)
-  const writes = await writeLog(t, url)
-  const start = async (holder: string) => {
-    const p = await startScriptProcess('test/ingest/leader-process.ts', [url, sim.restUrl, sim.wsUrl, holder])
+  const db = await watchDatabase(t, url)
+  const redis = await redisService()
+  const start = async (name: string) => {
+    const p = await startScriptProcess('src/server.ts', [
+      '--role', 'ingest', '--live=1', '--storage', 'postgres', '--database-url', `${url}?application_name=tv-api-${name}`,
+      '--bus', 'redis', '--redis-url', redis.url, '--redis-prefix', redis.prefix,
+      '--host', '127.0.0.1', '--port', '0', '--log-level', 'info', '--binance-rest-url', sim.restUrl, '--binance-ws-url', sim.wsUrl,
+      '--live-symbols', SYMBOLS.join(','), '--live-lookback', '2h'
+    ])
     t.teardown(() => { p.child.kill('SIGKILL') })
     return p
   }
   const a = await start('a')
   await waitFor(async () => (await stats(a.port))?.leader === 1, 30_000, 'a leads')
   const b = await start('b')
-  await waitFor(() => storedUpTo(a, NOW - MIN), 30_000, "a's catch-up")
+  await waitFor(async () => (await db.newest()) === NOW - MIN, 30_000, "a's catch-up")
   t.match(await stats(b.port), { leader: 0, leader_epoch: null }, 'b stands by')
   await stepMinutes(clock, 3)
-  await waitFor(() => storedUpTo(a, NOW + 2 * MIN), 20_000, 'a streams')
+  await waitFor(async () => (await db.newest()) === NOW + 2 * MIN, 20_000, 'a streams')
 
   a.child.kill('SIGKILL')
   const killed = performance.now()
@@ -69,12 +79,12 @@ t.test('SIGKILL of the streaming leader: the standby leads within 10 s and the s
 
   await stepMinutes(clock, 3)
   const end = NOW + 8 * MIN
-  await waitFor(() => storedUpTo(b, end - MIN), 30_000, 'b caught up and streams')
+  await waitFor(async () => (await db.newest()) === end - MIN, 30_000, 'b caught up and streams')
   b.child.kill('SIGTERM')
   t.equal(await b.exited, 0, 'a clean exit on SIGTERM')
 
-  const terms = await writes()
-  t.same(terms.map((w) => [w.epoch, w.writer]), [[1, 'tv-api a'], [2, 'tv-api b']], 'each term wrote from its own process only')
+  const terms = await db.terms()
+  t.same(terms.map((w) => [w.epoch, w.writer]), [[1, 'tv-api-a'], [2, 'tv-api-b']], 'each term wrote from its own process only')
   t.ok(terms[0]!.last < terms[1]!.first, 'the first term wrote nothing after the second began')
 
   const store = await openPostgresStore({ url, poolSize: 1 })
