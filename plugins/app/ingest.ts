@@ -5,7 +5,7 @@ import { connectExchange, type ExchangeTuning } from '../../src/exchange/connect
 import type { Exchange } from '../../src/exchange/exchange.js'
 import type { SimulatorOptions } from '../../src/exchange/simulator/server.js'
 import { LIVE_OFF, type IngestStatus } from '../../src/ingest/ingest-status.js'
-import { LeaderIngest } from '../../src/ingest/leadership.js'
+import { LeaderIngest, type Ingestor } from '../../src/ingest/leadership.js'
 import { LiveIngestor, type LiveIngestorOptions } from '../../src/ingest/live-ingestor.js'
 import type { LeaderLockOptions } from '../../src/store/postgres/leader-lock.js'
 import { PostgresCandleStore } from '../../src/store/postgres/postgres-candle-store.js'
@@ -29,11 +29,6 @@ export interface IngestPluginOptions {
    * the lock (tests).
    */
   leadership?: boolean | Partial<LeaderLockOptions>
-}
-
-interface Ingest {
-  start: () => void
-  stop: () => Promise<void>
 }
 
 /**
@@ -68,7 +63,7 @@ export default fp<IngestPluginOptions>(async (app, opts) => {
     ...opts.ingestor
   }
   const store = app.store
-  let ingestor: IngestStatus & Ingest
+  let ingestor: Ingestor
   if (store instanceof PostgresCandleStore && opts.leadership !== false) {
     const tuning = typeof opts.leadership === 'object' ? opts.leadership : {}
     const election = await store.leaderLock({ holder: `${hostname()}:${process.pid}`, ...tuning })
