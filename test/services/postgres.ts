@@ -72,15 +72,31 @@ export async function startPostgres (): Promise<PostgresServer> {
 /** The admin URL: TEST_DATABASE_URL, or this process's own server. */
 const adminUrl = sharedServerUrl('TEST_DATABASE_URL', startPostgres)
 
-/** Runs one statement on the admin database. */
-export async function adminQuery (sql: string): Promise<void> {
+/** Runs one statement on the admin database and returns its rows. */
+export async function adminQuery (sql: string, values: unknown[] = []): Promise<Array<Record<string, unknown>>> {
   const client = new pg.Client({ connectionString: await adminUrl() })
   await client.connect()
   try {
-    await client.query(sql)
+    return (await client.query(sql, values)).rows
   } finally {
     await client.end()
   }
+}
+
+/**
+ * Drops a test database. A pool's end() resolves before its connections have closed, and FORCE
+ * would terminate one its owner is still closing, which the owner reports as an error
+ * ("terminating connection due to administrator command"). So this waits (up to 10 s) for the
+ * database's sessions to go on their own; FORCE only ends what a test truly left behind.
+ */
+async function dropDatabase (name: string): Promise<void> {
+  const deadline = Date.now() + 10_000
+  while (Date.now() < deadline) {
+    const [row] = await adminQuery('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name])
+    if (row?.n === 0) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
 }
 
 /** URL of a new empty database, dropped (connections and all) at teardown. */
@@ -88,7 +104,7 @@ export async function postgresDatabase (t: Teardown): Promise<string> {
   const admin = await adminUrl()
   const name = `tv_test_${process.pid}_${randomBytes(6).toString('hex')}`
   await adminQuery(`CREATE DATABASE ${name}`)
-  t.teardown(() => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+  t.teardown(() => dropDatabase(name))
   const url = new URL(admin)
   url.pathname = `/${name}`
   return url.toString()
