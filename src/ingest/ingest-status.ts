@@ -49,6 +49,8 @@ export interface IngestStatus extends LiveSymbolSource {
   /** `issues` make /healthz fail; `notices` are reported in its details without failing it. */
   health (): { live: LiveHealth, issues: HealthIssue[], notices?: HealthIssue[] }
   gauges (): IngestGauges
+  /** Only with leader election on: a standby must not write the store. */
+  readonly leadership?: Leadership
 }
 
 /** The status reported when LIVE is off: nothing live, nothing to be unhealthy about. */
