@@ -1,6 +1,7 @@
 // Stops a DuckDB query whose caller has given up (its client left, its deadline passed), so an
 // abandoned read does not keep a core and a reader connection busy until it ends on its own.
 import type { DuckDBConnection } from '@duckdb/node-api'
+import { abortable } from '../../async/abortable.js'
 
 /**
  * How often the interrupt is repeated while the query is still running. DuckDB clears a
@@ -16,20 +17,14 @@ const REPEAT_MS = 5
  */
 export async function interruptible<T> (con: DuckDBConnection, signal: AbortSignal | undefined, query: () => Promise<T>): Promise<T> {
   if (signal === undefined) return await query()
-  signal.throwIfAborted()
   let repeat: NodeJS.Timeout | undefined
   const interrupt = (): void => {
     con.interrupt()
     repeat = setInterval(() => con.interrupt(), REPEAT_MS)
   }
-  signal.addEventListener('abort', interrupt, { once: true })
   try {
-    return await query()
-  } catch (err) {
-    if (signal.aborted) throw signal.reason
-    throw err
+    return await abortable(signal, interrupt, query)
   } finally {
-    signal.removeEventListener('abort', interrupt)
     clearInterval(repeat)
   }
 }

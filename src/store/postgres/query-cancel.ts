@@ -1,6 +1,7 @@
 // Stops a PostgreSQL read whose caller has given up (its client left, its deadline passed), so an
 // abandoned query does not keep a backend and a pool connection busy until it ends on its own.
 import type pg from 'pg'
+import { abortable } from '../../async/abortable.js'
 
 /**
  * Runs `query` on `client` (checked out by the caller for the duration). When `signal` aborts
@@ -10,22 +11,16 @@ import type pg from 'pg'
  * Either way the promise rejects with the signal's reason.
  */
 export async function cancellable<T> (pool: pg.Pool, client: pg.PoolClient, signal: AbortSignal, query: () => Promise<T>): Promise<T> {
-  signal.throwIfAborted()
   const pid = (client as unknown as { processID: number | null }).processID
   let running = true
   let cancelling: Promise<unknown> | undefined
   const cancel = (): void => {
     if (running && pid !== null) cancelling = pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => {})
   }
-  signal.addEventListener('abort', cancel, { once: true })
   try {
-    return await query()
-  } catch (err) {
-    if (signal.aborted) throw signal.reason
-    throw err
+    return await abortable(signal, cancel, query)
   } finally {
     running = false
-    signal.removeEventListener('abort', cancel)
     if (cancelling !== undefined) await cancelling
   }
 }
