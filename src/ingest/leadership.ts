@@ -3,6 +3,7 @@
 // a fresh ingestor (whose catch-up fills whatever the previous leader left missing); when the lock
 // is lost it stops that ingestor and waits again, the process staying up. The store's fence
 // already refuses the writes of a lost term, so stopping late never lets a write through.
+import { SerialQueue } from '../async/serial-queue.js'
 import type { Log } from '../log.js'
 import { LIVE_OFF, type HealthIssue, type IngestGauges, type IngestStatus, type Leadership, type LiveHealth } from './ingest-status.js'
 import type { LiveSymbol } from './live-symbols.js'
@@ -34,7 +35,7 @@ export class LeaderIngest implements IngestStatus {
   private epoch: number | null = null
   private stopped = false
   /** Start and stop of terms, one after the other. */
-  private turns: Promise<void> = Promise.resolve()
+  private readonly turns = new SerialQueue()
 
   constructor (private readonly opts: LeaderIngestOptions) {}
 
@@ -43,7 +44,7 @@ export class LeaderIngest implements IngestStatus {
   }
 
   private turn (step: () => Promise<void>): void {
-    this.turns = this.turns.then(step).catch((err: unknown) => {
+    this.turns.run(step).catch((err: unknown) => {
       this.opts.log.error({ err }, 'ingest leadership change failed')
     })
   }
@@ -88,7 +89,7 @@ export class LeaderIngest implements IngestStatus {
 
   /** Resolves once no term is changing and the current ingestor (if any) is idle. */
   async idle (): Promise<void> {
-    await this.turns
+    await this.turns.idle()
     await this.ingestor?.idle()
   }
 
@@ -96,7 +97,7 @@ export class LeaderIngest implements IngestStatus {
   async stop (): Promise<void> {
     this.stopped = true
     this.turn(() => this.standDown())
-    await this.turns
+    await this.turns.idle()
     await this.opts.election.close()
     this.epoch = null
   }

@@ -4,6 +4,7 @@
 // lists every stream, so a reconnect restores all of them; attempts back off from 1 s to 30 s with
 // jitter, and a connection silent for too long is treated as dead.
 import { WebsocketStream } from '@binance/connector'
+import { jitteredBackoff } from '../../async/backoff.js'
 import type { Log } from '../../log.js'
 import type { KlineStream, KlineStreamHandlers, ReachListener, StreamKey } from '../exchange.js'
 import { connectorLogger, urlHost } from './rest-client.js'
@@ -121,8 +122,7 @@ export class BinanceKlineStream implements KlineStream {
     if (this.stopped) return
     this.failures++
     this.reconnectAttempts++
-    const cap = Math.min(this.backoffMaxMs, this.backoffMinMs * 2 ** (this.failures - 1))
-    const delay = Math.round(cap / 2 + Math.random() * cap / 2)
+    const delay = Math.round(jitteredBackoff(this.failures, this.backoffMinMs, this.backoffMaxMs))
     const reason = this.lastError ?? (this.opened ? 'connection lost' : 'closed before it opened')
     if (!this.opened) this.opts.reach?.unreachable(this.host, reason)
     this.opts.handlers.onClose({ code: 0, reason, host: this.host, reconnectInMs: delay })

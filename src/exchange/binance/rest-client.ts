@@ -4,6 +4,7 @@
 // and no retry at all for geo-blocks (451) or bad requests.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Spot, type ConnectorLogger, type ConnectorResponse } from '@binance/connector'
+import { jitteredBackoff } from '../../async/backoff.js'
 import type { Interval } from '../../domain/intervals.js'
 import type { Log } from '../../log.js'
 import { ExchangeFatalError, ExchangeUnavailableError, type ExchangeKline, type ReachListener, type SymbolMeta } from '../exchange.js'
@@ -138,8 +139,7 @@ export class BinanceRestClient {
   }
 
   private backoff (attempt: number): number {
-    const cap = Math.min(this.policy.backoffMaxMs, this.policy.backoffBaseMs * 2 ** (attempt - 1))
-    return cap / 2 + Math.random() * cap / 2
+    return jitteredBackoff(attempt, this.policy.backoffBaseMs, this.policy.backoffMaxMs)
   }
 
   private noteWeight (headers: Record<string, string | undefined>): void {
