@@ -71,13 +71,14 @@ export async function startRole (t: Teardown, args: string[]): Promise<RoleProce
   }
 }
 
-export async function status (url: string): Promise<number | undefined> {
+/** /readyz as `200`, or `503: <reason>`, or `down` when the process does not answer. */
+export async function readiness (base: string): Promise<string> {
   try {
-    const res = await fetch(url)
-    await res.arrayBuffer()
-    return res.status
+    const res = await fetch(`${base}/readyz`)
+    const body = await res.json() as { reason?: string }
+    return res.status === 200 ? '200' : `${res.status}: ${body.reason ?? ''}`
   } catch {
-    return undefined
+    return 'down'
   }
 }
 
@@ -143,7 +144,7 @@ export class Viewer {
   }
 }
 
-/** Open times of the finals, and what is wrong with them as one unbroken 1m series (empty when nothing). */
+/** What keeps these open times from being one unbroken 1m series, oldest first: empty when nothing does. */
 export function seriesFaults (ts: number[]): string[] {
   const faults: string[] = []
   for (let i = 1; i < ts.length; i++) {
