@@ -48,6 +48,10 @@ export async function startRole (t: Teardown, args: string[]): Promise<RoleProce
   child.stderr.on('data', (d) => { out = (out + String(d)).slice(-200_000) })
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)))
   const running = () => child.exitCode === null && child.signalCode === null
+  // A test process that ends without its teardowns (a bail, a timeout) takes the child with it.
+  const onExit = () => { child.kill('SIGKILL') }
+  process.once('exit', onExit)
+  void exited.then(() => process.removeListener('exit', onExit))
   t.teardown(async () => {
     if (!running()) return
     child.kill('SIGTERM')
