@@ -1,6 +1,6 @@
 // The split deployment with real processes against the built-in simulator (a candle closes about
-// every second): one ROLE=ingest process and two ROLE=api replicas on one PostgreSQL database and
-// one Redis of the test's own. The replicas answer the same bodies; fifty /ws clients spread over
+// every second): two ROLE=ingest processes (one leads, one stands by) and two ROLE=api replicas on
+// one PostgreSQL database and one Redis of the test's own. The replicas answer the same bodies; fifty /ws clients spread over
 // both get every final in order, equal to REST; they keep every final across a Redis restart (as
 // README "Across processes: the Redis bus" promises: the missed finals, then a resync_done); and
 // the clients of a replica that is killed reconnect to the other, as a browser behind a load
@@ -35,7 +35,7 @@ async function differingFromRest (base: string, bars: number[][]): Promise<strin
   return bars.filter((b) => rest.get(b[0]!) !== JSON.stringify(b)).map((b) => `${iso(b[0]!)}: ${JSON.stringify(b)} vs REST ${rest.get(b[0]!) ?? 'none'}`)
 }
 
-t.test('1 ingest + 2 api processes on one PostgreSQL and Redis', { skip: postgresSkip() || ownRedisSkip() }, async (t) => {
+t.test('2 ingest (a leader and a standby) + 2 api processes on one PostgreSQL and Redis', { skip: postgresSkip() || ownRedisSkip() }, async (t) => {
   const processes: RoleProcess[] = []
   /** Waits for a condition; on timeout the error carries the end of every process's log. */
   const until = (predicate: () => boolean | Promise<boolean>, what: string) => waitFor(predicate, WAIT_MS, what).catch((err: Error) => {
@@ -50,10 +50,16 @@ t.test('1 ingest + 2 api processes on one PostgreSQL and Redis', { skip: postgre
     '--storage', 'postgres', '--database-url', database, '--bus', 'redis', '--redis-url', redis.url, '--redis-prefix', 'tvscale:',
     '--host', '127.0.0.1', '--port', '0', '--log-level', 'info', '--live-symbols', SYMBOL
   ]
-  const ingest = await startRole(t, [...shared, '--role', 'ingest', '--live', '1', '--exchange', 'simulator', '--simulator-speed', '60', '--live-lookback', '1d'])
-  const replicas = await Promise.all([startRole(t, [...shared, '--role', 'api']), startRole(t, [...shared, '--role', 'api'])]) as [RoleProcess, RoleProcess]
+  const ingestArgs = [...shared, '--role', 'ingest', '--live', '1', '--exchange', 'simulator', '--simulator-speed', '60', '--live-lookback', '1d']
+  const ingest = await startRole(t, ingestArgs)
+  const leadership = async (p: RoleProcess) => (await getJson(`${p.base}/healthz`).catch(() => undefined))?.live?.leadership?.role as string | undefined
+  await until(async () => await leadership(ingest) === 'leader', 'the first ingest process to lead')
+  // A second ingest process stands by the whole time: it must neither write nor publish.
+  const [standby, ...started] = await Promise.all([startRole(t, ingestArgs), startRole(t, [...shared, '--role', 'api']), startRole(t, [...shared, '--role', 'api'])])
+  const replicas = started as [RoleProcess, RoleProcess]
   const [a, b] = replicas
-  processes.push(ingest, ...replicas)
+  processes.push(ingest, standby!, ...replicas)
+  await until(async () => await leadership(standby!) === 'standby', 'the second ingest process to stand by')
   const allReady = async () => (await Promise.all(replicas.map((r) => readiness(r.base)))).every((s) => s === '200')
   await until(allReady, 'both replicas ready')
   const latestOn = async (r: RoleProcess) => (await getJson(`${r.base}/api/v1/candles?symbol=${SYMBOL}&interval=1m&limit=1`)).data[0]?.[0] as number | undefined
@@ -170,5 +176,7 @@ t.test('1 ingest + 2 api processes on one PostgreSQL and Redis', { skip: postgre
     t.same(problems, [], 'every moved client resumes at its snapshot with an unbroken series, and its chart has no hole')
     t.same(await differingFromRest(a.base, bars), [], 'every final before the kill, snapshot bar and final after it equals REST')
     t.same(viewers[0].flatMap((v, i) => seriesFaults(v.finals().map((f) => f[0]!)).map((f) => `client ${i}: ${f}`)), [], 'the other replica\'s own clients never noticed')
+    t.same([await leadership(ingest), await leadership(standby!)], ['leader', 'standby'], 'the same ingest process led throughout')
+    t.equal((await getJson(`${standby!.base}/stats`)).bus.published_total, 0, 'and the standby never published')
   })
 })
