@@ -1,11 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { maskPassword } from '../../src/settings/parse-setting.js'
 import type { CandleStore } from '../../src/store/candle-store.js'
-import { StorageError } from '../../src/store/duckdb/database-folder.js'
-import { DuckDbCandleStore } from '../../src/store/duckdb/duckdb-candle-store.js'
-import { openPostgresStore } from '../../src/store/postgres/postgres-candle-store.js'
-import { storeOptions } from '../../src/store-settings.js'
+import { openConfiguredStore } from '../../src/store-settings.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,25 +14,10 @@ export interface StorePluginOptions {
   store?: CandleStore
 }
 
-const POSTGRES_ADVICE = 'check that PostgreSQL runs, is reachable from here and accepts this user and database, or fix --database-url or DATABASE_URL'
-
-/** Opens the store STORAGE names: a DuckDB file (or in-memory DuckDB), or PostgreSQL at DATABASE_URL. */
+/** Opens the store STORAGE names and says where it is. */
 async function openStore (app: FastifyInstance): Promise<CandleStore> {
   const log = app.log.child({ module: 'store' })
-  if (app.config.STORAGE === 'postgres') {
-    const url = maskPassword(app.config.DATABASE_URL)
-    let store: CandleStore
-    try {
-      store = await openPostgresStore({ url: app.config.DATABASE_URL })
-    } catch (err) {
-      // Told in one line (exit 4) like a DuckDB file that cannot be opened: a server that is down,
-      // a wrong password or database name are all the operator's to fix.
-      throw new StorageError(`cannot open the PostgreSQL store at ${url}: ${(err as Error).message}`, url, POSTGRES_ADVICE)
-    }
-    log.info({ url, engine: store.engineVersion }, 'candle store ready')
-    return store
-  }
-  const store = await DuckDbCandleStore.open({ ...storeOptions(app.config), log })
+  const store = await openConfiguredStore(app.config, { log })
   log.info({ path: store.path, engine: store.engineVersion }, 'candle store ready')
   return store
 }

@@ -2,8 +2,7 @@
 import { isoUtc } from '../domain/time.js'
 import { connectExchange } from '../exchange/connect.js'
 import { backfill } from '../ingest/backfill.js'
-import { storeOptions } from '../store-settings.js'
-import { DuckDbCandleStore } from '../store/duckdb/duckdb-candle-store.js'
+import { openConfiguredStore } from '../store-settings.js'
 import { cliLog, formatDuration, progressReporter } from './cli-log.js'
 import { EXIT, STORE_SETTINGS, UsageError, type Command } from './command.js'
 import { checkListed, exchangeFailure } from './exchange-errors.js'
@@ -30,7 +29,7 @@ export const backfillCommand: Command = {
     const fromText = options.get('FROM')
     if (config.STORAGE === 'memory') throw new UsageError('backfill with STORAGE=memory would be lost on exit; use --storage duck')
     const log = cliLog(config.LOG_LEVEL)
-    const store = await DuckDbCandleStore.open(storeOptions(config))
+    const store = await openConfiguredStore(config)
     // Only the symbols the exchange lists: the simulator answers others with -1121 as Binance does.
     const connected = await connectExchange({ kind: config.EXCHANGE, restUrl: config.BINANCE_REST_URL, wsUrl: config.BINANCE_WS_URL, simulatorSpeed: config.SIMULATOR_SPEED, symbols: config.LIVE_SYMBOLS }, log)
     // Ctrl-C stops fetching; what was fetched is stored before the summary. A second one quits.

@@ -14,12 +14,13 @@ export const backupCommand: Command = {
   settings: STORE_SETTINGS,
   async run ({ config, options, positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
+    const duckdb = storeOptions(config)
     const out = options.get('OUT')
     if (out === undefined || out === '') throw new UsageError('backup needs --out DIR')
     if (existsSync(out) && readdirSync(out).length > 0) throw new UsageError(`--out ${out} is not empty; choose a new directory`)
     if (config.STORAGE === 'memory') throw new UsageError('there is nothing to back up with STORAGE=memory')
     if (!existsSync(config.DUCKDB)) throw new UsageError(`no database at ${config.DUCKDB}`)
-    const store = await DuckDbCandleStore.open(storeOptions(config))
+    const store = await DuckDbCandleStore.open(duckdb)
     try {
       const started = Date.now()
       await store.backup(resolve(out))
@@ -38,6 +39,7 @@ export const restoreCommand: Command = {
   settings: STORE_SETTINGS,
   async run ({ config, options, positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
+    const duckdb = storeOptions(config)
     const from = options.get('FROM')
     if (from === undefined || from === '') throw new UsageError('restore needs --from DIR')
     if (config.STORAGE === 'memory') throw new UsageError('restore needs a database file (STORAGE=duck)')
@@ -46,7 +48,7 @@ export const restoreCommand: Command = {
     } catch (err) {
       throw new UsageError((err as Error).message)
     }
-    const store = await DuckDbCandleStore.open(storeOptions(config))
+    const store = await DuckDbCandleStore.open(duckdb)
     const summary = store.listSymbols().length
     await store.close()
     process.stdout.write(`restored ${resolve(from)} into ${resolve(config.DUCKDB)} (${summary} symbols)\n`)

@@ -8,7 +8,7 @@ import { maskPassword } from '../settings/parse-setting.js'
 import type { CandleStore } from '../store/candle-store.js'
 import { StorageError } from '../store/duckdb/database-folder.js'
 import { DuckDbCandleStore } from '../store/duckdb/duckdb-candle-store.js'
-import { openPostgresStore } from '../store/postgres/postgres-candle-store.js'
+import { openPostgres } from '../store-settings.js'
 import { COPY_BATCH_ROWS, copyStore, type CopyProgress } from '../store/store-copy.js'
 import { formatDuration } from './cli-log.js'
 import { CliError, EXIT, UsageError, type Command } from './command.js'
@@ -25,14 +25,12 @@ function location (text: string | undefined, option: 'from' | 'to'): StoreLocati
   return { kind: 'duckdb', path: resolve(v), shown: resolve(v) }
 }
 
+const COPY_POSTGRES_ADVICE = 'check that PostgreSQL runs, is reachable from here and accepts this user and database, or fix the URL'
+
 /** Opens one side; a store that cannot be opened is one line and exit 4. */
 async function openStore (at: StoreLocation, config: Config, isSource: boolean): Promise<CandleStore> {
   if (at.kind === 'postgres') {
-    try {
-      return await openPostgresStore({ url: at.url, poolSize: 2, connectTimeoutMs: 10_000, applicationName: 'tv-api copy' })
-    } catch (err) {
-      throw new CliError(`cannot open the PostgreSQL store at ${at.shown}: ${firstLine(err)}; check that PostgreSQL runs, is reachable from here and accepts this user and database, or fix the URL`, EXIT.STORAGE)
-    }
+    return await openPostgres({ url: at.url, poolSize: 2, connectTimeoutMs: 10_000, applicationName: 'tv-api copy' }, COPY_POSTGRES_ADVICE)
   }
   if (isSource && !existsSync(at.path)) throw new CliError(`no database at ${at.path}; --from names an existing DuckDB file or a postgres:// URL`, EXIT.STORAGE)
   try {

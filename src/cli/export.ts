@@ -10,8 +10,7 @@ import { isoUtc } from '../domain/time.js'
 import { EXPORT_FORMATS, encodePages, exportFileName, type ExportFormat } from '../export/export-format.js'
 import { barsInSpan } from '../export/export-request.js'
 import { parseBoolean } from '../domain/boolean-words.js'
-import { storeOptions } from '../store-settings.js'
-import { DuckDbCandleStore } from '../store/duckdb/duckdb-candle-store.js'
+import { openConfiguredStore } from '../store-settings.js'
 import { formatDuration } from './cli-log.js'
 import { STORE_SETTINGS, UsageError, type Command } from './command.js'
 import { parseEndOption, parseTimeOption } from './options.js'
@@ -69,9 +68,9 @@ export const exportCommand: Command = {
     const to = toText === undefined ? undefined : parseEndOption(toText, 'to', 0, now)
     if (from !== undefined && to !== undefined && from > to) throw new UsageError(`--from (${isoUtc(from)}) is after --to (${isoUtc(to)})`)
     if (config.STORAGE === 'memory') throw new UsageError('there is nothing to export with STORAGE=memory; use --storage duck')
-    if (!existsSync(config.DUCKDB)) throw new UsageError(`no database at ${config.DUCKDB}`)
+    if (config.STORAGE !== 'postgres' && !existsSync(config.DUCKDB)) throw new UsageError(`no database at ${config.DUCKDB}`)
 
-    const store = await DuckDbCandleStore.open(storeOptions(config))
+    const store = await openConfiguredStore(config)
     try {
       if (!store.hasSymbol(symbol)) throw new UsageError(`no candles of ${symbol} in ${store.path}; stored: ${store.listSymbols().join(', ') || 'none'}`)
       const range = { symbol, interval, from, to }
@@ -80,6 +79,7 @@ export const exportCommand: Command = {
       const out = options.get('OUT') ?? exportFileName({ symbol, interval, format: format as ExportFormat, span, from, to })
       const toStdout = out === '-'
       if (toStdout && format === 'parquet') throw new UsageError('--out - is for csv and ndjson; Parquet needs a file')
+      if (format === 'parquet' && store.writeParquet === undefined) throw new UsageError('Parquet export needs a DuckDB store; use --format csv or ndjson with STORAGE=postgres')
       if (!toStdout && existsSync(out)) throw new UsageError(`--out ${out} exists; choose another name or remove it`)
       const started = Date.now()
       const progress = stderrProgress()
@@ -95,7 +95,7 @@ export const exportCommand: Command = {
       let rows = 0
       try {
         if (format === 'parquet') {
-          rows = await store.writeParquet(range, partial)
+          rows = await store.writeParquet!(range, partial)
         } else {
           const body = Readable.from(encodePages(store.streamCandles(range), {
             interval,

@@ -2,8 +2,7 @@
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { importArchives } from '../ingest/archive/archive-import.js'
-import { storeOptions } from '../store-settings.js'
-import { DuckDbCandleStore } from '../store/duckdb/duckdb-candle-store.js'
+import { openConfiguredStore } from '../store-settings.js'
 import { cliLog, formatDuration } from './cli-log.js'
 import { CliError, EXIT, STORE_SETTINGS, UsageError, type Command } from './command.js'
 
@@ -54,7 +53,7 @@ export const importCommand: Command = {
     }
     if (files.length === 0) throw new UsageError('no archive files found (.csv or .zip named like BTCUSDT-1m-2024-01.zip)')
     const log = cliLog(config.LOG_LEVEL)
-    const store = await DuckDbCandleStore.open(storeOptions(config))
+    const store = await openConfiguredStore(config)
     try {
       const report = await importArchives(files, {
         store,

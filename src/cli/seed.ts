@@ -4,8 +4,7 @@ import { MINUTE_MS } from '../domain/intervals.js'
 import { isoUtc } from '../domain/time.js'
 import { minuteCandles } from '../exchange/simulator/price-model.js'
 import type { CandleStore } from '../store/candle-store.js'
-import { storeOptions } from '../store-settings.js'
-import { DuckDbCandleStore } from '../store/duckdb/duckdb-candle-store.js'
+import { openConfiguredStore } from '../store-settings.js'
 import { STORE_SETTINGS, UsageError, type Command } from './command.js'
 import { parseEndOption, parseSymbolList, parseTimeOption } from './options.js'
 
@@ -53,7 +52,7 @@ export const seedCommand: Command = {
     if (!/^\d+$/.test(seedText)) throw new UsageError(`invalid value "${seedText}" for --seed: must be a non-negative integer`)
     if (from > last) throw new UsageError(`--from (${isoUtc(from)}) is after --to (${isoUtc(last)})`)
     if (config.STORAGE === 'memory') throw new UsageError('seed with STORAGE=memory would be lost on exit; use --storage duck')
-    const store = await DuckDbCandleStore.open(storeOptions(config))
+    const store = await openConfiguredStore(config)
     try {
       const started = Date.now()
       const rows = await seedStore(store, { symbols, from, to: last + MINUTE_MS, seed: Number(seedText) })
