@@ -64,4 +64,4 @@ export class UsageError extends CliError {
 }
 
 /** Settings of every command that opens the DuckDB file. */
-export const STORE_SETTINGS: readonly SettingName[] = ['STORAGE', 'DUCKDB', 'THREADS', 'DUCKDB_MEMORY_LIMIT']
+export const STORE_SETTINGS: readonly SettingName[] = ['STORAGE', 'DUCKDB', 'DATABASE_URL', 'THREADS', 'DUCKDB_MEMORY_LIMIT']

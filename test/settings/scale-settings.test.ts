@@ -103,7 +103,7 @@ t.test('backup and restore with STORAGE=postgres point at pg_dump rather than ru
 t.test('seed, export and backfill work on STORAGE=postgres as on DuckDB', { skip: postgresSkip() }, async (t) => {
   const url = await postgresDatabase(t)
   const env = { DATABASE_URL: url }
-  const seeded = await runEntry(['seed', '--storage', 'postgres', '--symbols', 'BTCUSDT', '--from', '2024-01-01', '--to', '2024-01-01'], { env })
+  const seeded = await runEntry(['seed', '--storage', 'postgres', '--database-url', url, '--symbols', 'BTCUSDT', '--from', '2024-01-01', '--to', '2024-01-01'], { env })
   t.equal(seeded.status, 0, seeded.stderr)
   const exported = await runEntry(['export', '--storage', 'postgres', '--symbol', 'BTCUSDT', '--interval', '1h', '--out', '-'], { env })
   t.equal(exported.status, 0, exported.stderr)
