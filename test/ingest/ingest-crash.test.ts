@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { DuckDbCandleStore } from '../../src/store/duckdb/duckdb-candle-store.js'
 import { tempDir } from '../helpers.js'
-import { DAY, MIN, NOW, compareWithTruth, startSim, waitFor } from './ingest-helpers.js'
+import { DAY, MIN, NOW, expectTruth, startSim, waitFor } from './ingest-helpers.js'
 import { lastStored, startServiceProcess } from '../service-process.js'
 
 t.test('SIGKILL in the middle of a catch-up, then restart: the store ends equal to ground truth', async (t) => {
@@ -28,9 +28,5 @@ t.test('SIGKILL in the middle of a catch-up, then restart: the store ends equal 
 
   const store = await DuckDbCandleStore.open({ path: db })
   t.teardown(() => store.close())
-  for (const symbol of ['BTCUSDT', 'ETHUSDT']) {
-    const cmp = await compareWithTruth(store, sim, symbol, NOW - 20 * DAY, NOW)
-    t.same({ expected: cmp.expected, stored: cmp.stored, missing: cmp.missing.length, extra: cmp.extra.length, wrong: cmp.wrong.length },
-      { expected: 20 * 1440, stored: 20 * 1440, missing: 0, extra: 0, wrong: 0 }, `${symbol} equals ground truth`)
-  }
+  await expectTruth(t, store, sim, ['BTCUSDT', 'ETHUSDT'], NOW - 20 * DAY, NOW, 20 * 1440)
 })

@@ -1,5 +1,6 @@
 // A live ingestor wired to the simulator on a stepped clock, plus a checker that compares the
 // store with the simulator's ground truth candle by candle.
+import type { Test } from 'tap'
 import type { CandleTuple } from '../../src/domain/candle.js'
 import { BinanceExchange, type BinanceExchangeOptions } from '../../src/exchange/binance/binance-exchange.js'
 import { ManualClock, startSimulator, type Simulator, type SimulatorOptions } from '../../src/exchange/simulator/server.js'
@@ -115,6 +116,19 @@ export async function compareWithTruth (store: CandleStore, sim: Simulator, symb
   }
   for (const ts of truth.keys()) if (!seen.has(ts)) out.missing.push(ts)
   return out
+}
+
+/**
+ * Asserts that each symbol's stored 1m candles in [from, to) are exactly the simulator's truth:
+ * `expected` of them (every minute when not given), none missing, none extra, none wrong.
+ */
+export async function expectTruth (t: Test, store: CandleStore, sim: Simulator, symbols: readonly string[], from: number, to: number, expected?: number): Promise<void> {
+  for (const symbol of symbols) {
+    const cmp = await compareWithTruth(store, sim, symbol, from, to)
+    const want = expected ?? cmp.expected
+    t.same({ expected: cmp.expected, stored: cmp.stored, missing: cmp.missing.length, extra: cmp.extra.length, wrong: cmp.wrong.length },
+      { expected: want, stored: want, missing: 0, extra: 0, wrong: 0 }, `${symbol} equals the simulator's truth`)
+  }
 }
 
 /** Steps the simulator clock one minute at a time, letting the stream deliver between steps. */

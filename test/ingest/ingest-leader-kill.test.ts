@@ -10,7 +10,7 @@ import type { Teardown } from '../helpers.js'
 import { startScriptProcess } from '../service-process.js'
 import { postgresDatabase, postgresSkip } from '../services/postgres.js'
 import { redisService, redisSkip } from '../services/redis.js'
-import { MIN, NOW, compareWithTruth, startSim, stepMinutes, waitFor } from './ingest-helpers.js'
+import { MIN, NOW, expectTruth, startSim, stepMinutes, waitFor } from './ingest-helpers.js'
 
 const skip = postgresSkip() || redisSkip()
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT']
@@ -89,9 +89,5 @@ t.test('SIGKILL of the streaming leader: the standby leads within 10 s and the s
 
   const store = await openPostgresStore({ url, poolSize: 1 })
   t.teardown(() => store.close())
-  for (const symbol of SYMBOLS) {
-    const cmp = await compareWithTruth(store, sim, symbol, NOW - 120 * MIN, end)
-    t.same({ expected: cmp.expected, stored: cmp.stored, missing: cmp.missing.length, extra: cmp.extra.length, wrong: cmp.wrong.length },
-      { expected: 128, stored: 128, missing: 0, extra: 0, wrong: 0 }, `${symbol} equals the simulator's truth`)
-  }
+  await expectTruth(t, store, sim, SYMBOLS, NOW - 120 * MIN, end, 128)
 })
