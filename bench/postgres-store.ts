@@ -22,10 +22,10 @@ import type { CandleStore } from '../src/store/candle-store.js'
 import { DuckDbCandleStore } from '../src/store/duckdb/duckdb-candle-store.js'
 import { MEMORY_PATH } from '../src/store/duckdb/database.js'
 import { openPostgresStore } from '../src/store/postgres/postgres-candle-store.js'
-import { startPostgres } from '../test/services/postgres.js'
 import { Knobs } from './lib/args.js'
 import { runBenchmark } from './lib/bench-main.js'
 import { log } from './lib/log.js'
+import { benchDatabase } from './lib/shared-services.js'
 import { latencyFigures, seededRandom, summarize } from './lib/stats.js'
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT']
@@ -146,18 +146,10 @@ runBenchmark('postgres-store', async () => {
   const driverRows = knobs.number('driver-rows', 200_000)
   const csvRows = knobs.number('csv-rows', 200_000)
   const postgresJs = knobs.string('postgres-js', '')
-  let url = knobs.string('url', process.env.BENCH_DATABASE_URL ?? '')
-  const server = url === '' ? await startPostgres() : undefined
-  if (server !== undefined) url = server.url
+  const db = await benchDatabase(knobs, 'tv_bench')
+  const benchUrl = db.url
   const figures: Record<string, number> = {}
   try {
-    const admin = new pg.Client({ connectionString: url })
-    await admin.connect()
-    await admin.query('DROP DATABASE IF EXISTS tv_bench WITH (FORCE)')
-    await admin.query('CREATE DATABASE tv_bench')
-    await admin.end()
-    const benchUrl = Object.assign(new URL(url), { pathname: '/tv_bench' }).toString()
-
     const store = await openPostgresStore({ url: benchUrl, poolSize: 4 })
     const duck = await DuckDbCandleStore.open({ path: MEMORY_PATH, threads: 1 })
     try {
@@ -186,7 +178,7 @@ runBenchmark('postgres-store', async () => {
       await duck.close()
     }
   } finally {
-    await server?.stop()
+    await db.stop()
   }
   return { figures, details: { knobs: knobs.used, note: 'store-level calls in one process, no HTTP; the PostgreSQL server runs on the same machine' } }
 })

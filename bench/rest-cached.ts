@@ -8,11 +8,11 @@ import { Knobs } from './lib/args.js'
 import { serviceEntry } from './lib/build.js'
 import { runBenchmark } from './lib/bench-main.js'
 import { ensureStore } from './lib/datasets.js'
-import { closedLoop, fetchRaw, type LoadResult } from './lib/http-load.js'
-import { log } from './lib/log.js'
+import { loadWithCpu } from './lib/cpu-load.js'
+import { fetchRaw, type LoadResult } from './lib/http-load.js'
 import { BENCH_DIR, TMP_DIR } from './lib/paths.js'
 import { startNode } from './lib/processes.js'
-import { cpuTimeMs, startService, stats } from './lib/service.js'
+import { startService, stats } from './lib/service.js'
 import { latencyFigures } from './lib/stats.js'
 
 const PATH = '/api/v1/candles?symbol=BTCUSDT&interval=1m&limit=600'
@@ -41,25 +41,10 @@ runBenchmark('rest-cached', async () => {
   const bareBody = await fetchRaw(bareOrigin, PATH)
   if (!bareBody.body.equals(first.body)) throw new Error('the bare server does not answer the same bytes')
 
-  // CPU used by the server and by this process (autocannon) during the measured seconds: if the
-  // load generator is near 100% of a core, requests/s say more about it than about the server.
+  // The CPU of the server and of autocannon over the measured seconds ride along (see lib/cpu-load.ts).
   const measure = async (name: string, origin: string, pid: number): Promise<{ r: LoadResult, serverCpuPct: number, cpuUsPerReq: number, loadgenCpuPct: number }> => {
-    await closedLoop({ origin, connections, durationS: warmupS, path: PATH })
-    const cpu0 = cpuTimeMs(pid)
-    const own0 = process.cpuUsage()
-    const t0 = performance.now()
-    const r = await closedLoop({ origin, connections, durationS, path: PATH })
-    const wallMs = performance.now() - t0
-    const serverCpuMs = cpuTimeMs(pid) - cpu0
-    const own = process.cpuUsage(own0)
-    const out = {
-      r,
-      serverCpuPct: serverCpuMs / wallMs * 100,
-      cpuUsPerReq: serverCpuMs * 1000 / Math.max(1, r.ok),
-      loadgenCpuPct: (own.user + own.system) / 1000 / wallMs * 100
-    }
-    log(`${name}: ${Math.round(r.rps)} req/s, p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms (autocannon p99 ${r.autocannonP99Ms} ms), ${r.non2xx} non-2xx, ${r.errors} errors; server CPU ${out.serverCpuPct.toFixed(0)}% (${out.cpuUsPerReq.toFixed(0)} µs/request), autocannon CPU ${out.loadgenCpuPct.toFixed(0)}%`)
-    return out
+    const m = await loadWithCpu(name, [{ origin, pid }], { connections, durationS, warmupS, path: PATH })
+    return { r: m.perTarget[0]!, serverCpuPct: m.serverCpuPct, cpuUsPerReq: m.cpuUsPerReq, loadgenCpuPct: m.loadgenCpuPct }
   }
 
   const before = await stats(service.origin)

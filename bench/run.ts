@@ -146,7 +146,7 @@ async function main (): Promise<number> {
   const needs = new Set(names)
   await Promise.all([
     needs.has('rest-cached') || needs.has('rest-uncached') || needs.has('rollups') || needs.has('memory') ? ensureStore('large', { regenerate }) : undefined,
-    needs.has('rest-uncached') ? ensureStore('small', { regenerate }) : undefined,
+    needs.has('rest-uncached') || needs.has('scale-rest') ? ensureStore('small', { regenerate }) : undefined,
     needs.has('import') ? ensureArchive({ regenerate }) : undefined,
     needs.has('export') ? ensureStore('series', { regenerate }) : undefined
   ])

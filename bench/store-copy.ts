@@ -17,10 +17,10 @@ import type { CandleStore } from '../src/store/candle-store.js'
 import { DuckDbCandleStore } from '../src/store/duckdb/duckdb-candle-store.js'
 import { openPostgresStore } from '../src/store/postgres/postgres-candle-store.js'
 import { copyStore } from '../src/store/store-copy.js'
-import { startPostgres } from '../test/services/postgres.js'
 import { Knobs } from './lib/args.js'
 import { runBenchmark } from './lib/bench-main.js'
 import { log } from './lib/log.js'
+import { benchDatabase } from './lib/shared-services.js'
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'SOLUSDT', 'XRPUSDT']
 const T0 = Date.UTC(2023, 0, 1)
@@ -95,19 +95,11 @@ runBenchmark('store-copy', async () => {
   const symbols = SYMBOLS.slice(0, knobs.number('symbols', 3))
   const days = knobs.number('days', 700)
   const batchRows = knobs.number('batch', 50_000)
-  let url = knobs.string('url', process.env.BENCH_DATABASE_URL ?? '')
-  const server = url === '' ? await startPostgres() : undefined
-  if (server !== undefined) url = server.url
+  const db = await benchDatabase(knobs, 'tv_bench_copy')
+  const benchUrl = db.url
   const dir = mkdtempSync(join(tmpdir(), 'tv-bench-copy-'))
   const figures: Record<string, number> = {}
   try {
-    const admin = new pg.Client({ connectionString: url })
-    await admin.connect()
-    await admin.query('DROP DATABASE IF EXISTS tv_bench_copy WITH (FORCE)')
-    await admin.query('CREATE DATABASE tv_bench_copy')
-    await admin.end()
-    const benchUrl = Object.assign(new URL(url), { pathname: '/tv_bench_copy' }).toString()
-
     const duck = await DuckDbCandleStore.open({ path: join(dir, 'source.duckdb'), threads: 2 })
     const seedStarted = performance.now()
     const rows = await seed(duck, symbols, days)
@@ -115,7 +107,7 @@ runBenchmark('store-copy', async () => {
     figures.rows = rows
     const postgres = await openPostgresStore({ url: benchUrl, poolSize: 2 })
     try {
-      const cpu = () => backendCpu(url, 'tv_bench_copy')
+      const cpu = () => backendCpu(db.adminUrl, db.name)
       await timedCopy('duckdb_to_postgres', duck, postgres, batchRows, rows, cpu, figures)
       await duck.close()
       const back = await DuckDbCandleStore.open({ path: join(dir, 'back.duckdb'), threads: 2 })
@@ -130,7 +122,7 @@ runBenchmark('store-copy', async () => {
     }
   } finally {
     rmSync(dir, { recursive: true, force: true })
-    await server?.stop()
+    await db.stop()
   }
   return { figures, details: { knobs: knobs.used, note: 'copyStore in one process, no HTTP; the PostgreSQL server runs on the same machine' } }
 })

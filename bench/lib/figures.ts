@@ -1,24 +1,9 @@
 // What BENCHMARKS.md shows: the figures of the issue with their targets, in its order, and the
 // secondary tables. A target is met when the median over the runs meets it.
+import { SEVERAL_PROCESS_FIGURES, SEVERAL_PROCESS_TABLES } from './figures-several.js'
+import { BENCHMARK_NAMES, lat, type BenchmarkName, type DetailTable, type FigureDef, type Unit } from './figure-defs.js'
 
-export type Unit = 'req/s' | 'ms' | '×' | 'candles/s' | 'rows/s' | 'msgs/s' | 'MiB' | 'clients' | 'KiB' | 's' | '%' | 'µs'
-
-export interface Target {
-  op: '>=' | '<='
-  value: number
-}
-
-export interface FigureDef {
-  key: string
-  benchmark: string
-  section: string
-  label: string
-  unit: Unit
-  target?: Target
-}
-
-export const BENCHMARK_NAMES = ['rest-cached', 'rest-uncached', 'rollups', 'ws-fanout', 'backfill', 'import', 'bulk', 'live', 'memory', 'cache-memory', 'export'] as const
-export type BenchmarkName = typeof BENCHMARK_NAMES[number]
+export { BENCHMARK_NAMES, meets, type BenchmarkName, type DetailTable, type FigureDef, type Target, type Unit } from './figure-defs.js'
 
 /** Names accepted on the command line besides the benchmark names. */
 export const GROUPS: Record<string, readonly BenchmarkName[]> = {
@@ -26,7 +11,9 @@ export const GROUPS: Record<string, readonly BenchmarkName[]> = {
   rest: ['rest-cached', 'rest-uncached', 'rollups'],
   ws: ['ws-fanout'],
   ingest: ['backfill', 'import', 'bulk', 'live'],
-  ingestion: ['backfill', 'import', 'bulk', 'live']
+  ingestion: ['backfill', 'import', 'bulk', 'live'],
+  postgres: ['postgres-store', 'store-copy'],
+  scale: ['scale-rest']
 }
 
 /**
@@ -80,20 +67,9 @@ export const FIGURES: FigureDef[] = [
     { key: `export.${format}_${size}.rows_per_s`, benchmark: 'export', section: S7, label: `GET /api/v1/export format=${format}, ${size === '1m' ? '1.05M' : '5.26M'} 1m candles of one symbol, rows/s over the whole download`, unit: 'rows/s' },
     { key: `export.${format}_${size}.peak_mb`, benchmark: 'export', section: S7, label: 'peak RSS of the service over that export (fresh process, 192MB DuckDB memory limit)', unit: 'MiB' }
   ])),
-  { key: 'export.csv_peak_ratio', benchmark: 'export', section: S7, label: 'peak RSS exporting 5.26M rows ÷ 1.05M rows as CSV (paged streaming: flat)', unit: '×', target: { op: '<=', value: 1.25 } }
+  { key: 'export.csv_peak_ratio', benchmark: 'export', section: S7, label: 'peak RSS exporting 5.26M rows ÷ 1.05M rows as CSV (paged streaming: flat)', unit: '×', target: { op: '<=', value: 1.25 } },
+  ...SEVERAL_PROCESS_FIGURES
 ]
-
-export interface DetailTable {
-  title: string
-  benchmark: BenchmarkName
-  note?: string
-  columns: string[]
-  /** Each row: a label and figure keys (or fixed text) per remaining column. */
-  rows: Array<{ label: string, cells: Array<{ key: string, unit?: Unit } | { text: string }> }>
-}
-
-const lat = (prefix: string): Array<{ key: string, unit: Unit }> =>
-  [{ key: `${prefix}.p50_ms`, unit: 'ms' }, { key: `${prefix}.p99_ms`, unit: 'ms' }, { key: `${prefix}.max_ms`, unit: 'ms' }]
 
 export const DETAIL_TABLES: DetailTable[] = [
   {
@@ -228,9 +204,6 @@ export const DETAIL_TABLES: DetailTable[] = [
       { label: 'peak (VmHWM)', cells: [{ key: 'memory.peak_mb', unit: 'MiB' }] },
       { label: 'per /ws client', cells: [{ key: 'memory.per_client_kb', unit: 'KiB' }] }
     ]
-  }
+  },
+  ...SEVERAL_PROCESS_TABLES
 ]
-
-export function meets (value: number, t: Target): boolean {
-  return t.op === '>=' ? value >= t.value : value <= t.value
-}

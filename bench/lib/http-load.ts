@@ -23,6 +23,8 @@ export interface LoadResult {
   /** autocannon's own p99 (whole ms), for comparison. */
   autocannonP99Ms?: number
   bytesPerResponse?: number
+  /** Closed loop: every 2xx latency, so the loads of several generators can be summarised together. */
+  samples?: number[]
   /** Open loop: the rate asked for, and how late (ms) requests left after their scheduled time. */
   targetRps?: number
   lateness?: Summary
@@ -66,7 +68,8 @@ export async function closedLoop (opts: ClosedLoopOptions): Promise<LoadResult> 
     durationS: r.duration,
     latency: summarize(latencies),
     autocannonP99Ms: r.latency.p99,
-    bytesPerResponse: latencies.length === 0 ? 0 : bytes / latencies.length
+    bytesPerResponse: latencies.length === 0 ? 0 : bytes / latencies.length,
+    samples: latencies
   }
 }
 

@@ -18,6 +18,8 @@ export interface ServiceOptions {
   entry: string
   /** A DuckDB file; omit for STORAGE=memory. */
   duckdb?: string
+  /** Store, bus and role settings instead of `duckdb`, e.g. ['--role', 'api', '--storage', 'postgres', ...]. */
+  storage?: readonly string[]
   threads: number
   /** More settings, e.g. ['--live=1', '--live-symbols', 'BTCUSDT']. */
   args?: readonly string[]
@@ -32,7 +34,7 @@ function isWarning (line: string): boolean {
 
 export async function startService (opts: ServiceOptions): Promise<Service> {
   const args = [
-    ...(opts.duckdb === undefined ? ['--storage', 'memory'] : ['--duckdb', opts.duckdb]),
+    ...(opts.storage ?? (opts.duckdb === undefined ? ['--storage', 'memory'] : ['--duckdb', opts.duckdb])),
     '--host', '127.0.0.1',
     '--port', '0',
     // Info, because the "listening at" line is logged at info; other info lines are dropped.
@@ -43,7 +45,7 @@ export async function startService (opts: ServiceOptions): Promise<Service> {
   const child = startNode(opts.name ?? 'service', opts.entry, args, { forward: (line) => isWarning(line) })
   const m = await child.waitForLine(/listening at (http:\/\/[\d.]+:(\d+))/, 120_000)
   const service = { child, origin: m[1]!, port: Number(m[2]), pid: child.pid }
-  log(`service pid ${service.pid} at ${service.origin} (${opts.duckdb ?? 'memory store'})`)
+  log(`${opts.name ?? 'service'} pid ${service.pid} at ${service.origin} (${opts.storage?.join(' ') ?? opts.duckdb ?? 'memory store'})`)
   return service
 }
 

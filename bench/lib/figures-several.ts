@@ -1,0 +1,69 @@
+// What BENCHMARKS.md shows of the PostgreSQL store and of several processes sharing it: the store
+// against DuckDB, `copy` between them, and one process against two api replicas.
+import { lat, type DetailTable, type FigureDef, type Unit } from './figure-defs.js'
+
+const S8 = '8. PostgreSQL store'
+const S9 = '9. Several processes'
+
+export const SEVERAL_PROCESS_FIGURES: FigureDef[] = [
+  { key: 'postgres.write.candles_per_s', benchmark: 'postgres-store', section: S8, label: 'PostgreSQL store: batches of 1m candles written (COPY, hourly roll-ups kept in step), candles/s', unit: 'candles/s' },
+  { key: 'duckdb.write.candles_per_s', benchmark: 'postgres-store', section: S8, label: 'DuckDB store: the same batches, candles/s', unit: 'candles/s' },
+  { key: 'postgres.window_1m.p99_ms', benchmark: 'postgres-store', section: S8, label: 'PostgreSQL store: p99 of one uncached 600 × 1m window at a random end (store call, no HTTP)', unit: 'ms' },
+  { key: 'duckdb.window_1m.p99_ms', benchmark: 'postgres-store', section: S8, label: 'DuckDB store: the same windows, p99', unit: 'ms' },
+  { key: 'duckdb_to_postgres.candles_per_s', benchmark: 'store-copy', section: S8, label: '`copy` of a DuckDB file into an empty PostgreSQL database, candles/s', unit: 'candles/s', target: { op: '>=', value: 100_000 } },
+  { key: 'postgres_to_duckdb.candles_per_s', benchmark: 'store-copy', section: S8, label: '`copy` of that PostgreSQL database into a new DuckDB file, candles/s', unit: 'candles/s', target: { op: '>=', value: 100_000 } },
+  { key: 'scale.all.rps', benchmark: 'scale-rest', section: S9, label: 'cached latest 600: one `ROLE=all` process (DuckDB), requests/s', unit: 'req/s' },
+  { key: 'scale.api2.rps', benchmark: 'scale-rest', section: S9, label: 'the same over two `ROLE=api` replicas (PostgreSQL, Redis bus), requests/s', unit: 'req/s' },
+  { key: 'scale.factor', benchmark: 'scale-rest', section: S9, label: 'scaling factor: two replicas ÷ one process, requests/s (2 cores shared with the load generator: see the details)', unit: '×' },
+  { key: 'scale.cpu_factor', benchmark: 'scale-rest', section: S9, label: 'server CPU per request, one process ÷ two replicas (1.00: a replica costs what the single process costs)', unit: '×' }
+]
+
+export const SEVERAL_PROCESS_TABLES: DetailTable[] = [
+  {
+    title: 'PostgreSQL against DuckDB, store calls',
+    benchmark: 'postgres-store',
+    note: 'Store-level calls in one process, no HTTP; the PostgreSQL server runs on the same machine (fsync off, as the tests run it). Both stores get the same archive CSV import, then the same batches of 1m candles for 2 symbols, then uncached 600-bar windows at random ends (1h and 1d rolled up from 1m; with fewer than 600 days stored a 1d read returns every day there is).',
+    columns: ['store', 'CSV import lines/s', 'batch writes', '1m p50', '1m p99', '1h p50', '1h p99', '1d p50', '1d p99'],
+    rows: (['postgres', 'duckdb'] as const).map((s) => ({
+      label: s === 'postgres' ? 'PostgreSQL' : 'DuckDB',
+      cells: [
+        { key: `${s}.csv_import.lines_per_s`, unit: 'rows/s' as Unit },
+        { key: `${s}.write.candles_per_s`, unit: 'candles/s' as Unit },
+        ...(['1m', '1h', '1d'] as const).flatMap((i) => [{ key: `${s}.window_${i}.p50_ms`, unit: 'ms' as Unit }, { key: `${s}.window_${i}.p99_ms`, unit: 'ms' as Unit }])
+      ]
+    }))
+  },
+  {
+    title: 'PostgreSQL drivers: raw rows into a bare table',
+    benchmark: 'postgres-store',
+    note: 'The same 1m rows into an unlogged table without roll-ups; postgres.js only when `--postgres-js` points at an installed package.',
+    columns: ['path', 'rows/s'],
+    rows: [
+      { label: 'pg COPY FROM STDIN (pg-copy-streams)', cells: [{ key: 'driver.pg_copy.rows_per_s', unit: 'rows/s' }] },
+      { label: 'pg multi-row INSERT, 1,000 rows', cells: [{ key: 'driver.pg_insert_values.rows_per_s', unit: 'rows/s' }] },
+      { label: 'pg INSERT ... SELECT unnest() of arrays, 10,000 rows', cells: [{ key: 'driver.pg_insert_unnest.rows_per_s', unit: 'rows/s' }] },
+      { label: 'postgres.js COPY', cells: [{ key: 'driver.postgresjs_copy.rows_per_s', unit: 'rows/s' }] },
+      { label: 'postgres.js multi-row insert', cells: [{ key: 'driver.postgresjs_insert.rows_per_s', unit: 'rows/s' }] }
+    ]
+  },
+  {
+    title: 'copy between stores',
+    benchmark: 'store-copy',
+    note: 'copyStore (the loop of `tv-api copy`) in the benchmark process, batches of 50,000, each copy checked complete. Candles per CPU-second divides by the CPU of this process plus the PostgreSQL backends serving it: what the copy reaches on an otherwise idle machine when the two sides do not overlap.',
+    columns: ['direction', 'candles', 'candles/s', 'candles per CPU-second', 'seconds'],
+    rows: (['duckdb_to_postgres', 'postgres_to_duckdb'] as const).map((d) => ({
+      label: d === 'duckdb_to_postgres' ? 'DuckDB → PostgreSQL' : 'PostgreSQL → DuckDB',
+      cells: [{ key: 'rows' }, { key: `${d}.candles_per_s`, unit: 'candles/s' as Unit }, { key: `${d}.candles_per_cpu_s`, unit: 'candles/s' as Unit }, { key: `${d}.seconds`, unit: 's' as Unit }]
+    }))
+  },
+  {
+    title: 'Cached latest 600: one process against two replicas',
+    benchmark: 'scale-rest',
+    note: 'Closed loop, autocannon in the benchmark process: one instance with all the connections against the single process, one instance per replica with half of them each against the replicas (the load spread evenly, no balancer in between). On a 2-core machine the load generator competes with the servers for the same cores: two replicas can at best share what autocannon leaves, so requests/s understate what two replicas on their own cores give; server CPU per request is the fairer comparison. CPU is user + system time over the measured seconds (100% = one core).',
+    columns: ['setup', 'requests/s', 'p50', 'p99', 'max', 'server CPU', 'server CPU per request', 'autocannon CPU'],
+    rows: (['all', 'api1', 'api2'] as const).map((k) => ({
+      label: k === 'all' ? 'one `ROLE=all` process, DuckDB' : k === 'api1' ? 'one `ROLE=api` replica, PostgreSQL + Redis' : 'two `ROLE=api` replicas, PostgreSQL + Redis',
+      cells: [{ key: `scale.${k}.rps`, unit: 'req/s' as Unit }, ...lat(`scale.${k}`), { key: `scale.${k}.server_cpu_pct`, unit: '%' as Unit }, { key: `scale.${k}.cpu_us_per_req`, unit: 'µs' as Unit }, { key: `scale.${k}.loadgen_cpu_pct`, unit: '%' as Unit }]
+    }))
+  }
+]

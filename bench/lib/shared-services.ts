@@ -1,0 +1,68 @@
+// The PostgreSQL and Redis servers of the benchmarks that need them: the ones at --url /
+// BENCH_DATABASE_URL and --redis-url / BENCH_REDIS_URL when given, else throwaway servers started
+// like the tests' (a temp folder, a free loopback port, removed at the end). Every benchmark gets
+// a database freshly created under its own name, so nothing an earlier run left is read.
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { startPostgres } from '../../test/services/postgres.js'
+import { startRedis } from '../../test/services/redis.js'
+import type { Knobs } from './args.js'
+import { log } from './log.js'
+
+export interface BenchDatabase {
+  /** URL of the fresh database. */
+  url: string
+  /** Superuser URL of the server's admin database (for pg_stat_activity and the like). */
+  adminUrl: string
+  name: string
+  /** Drops the database and stops a server this process started. */
+  stop: () => Promise<void>
+}
+
+async function admin (url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}
+
+/** An empty database `name` (dropped first if an earlier run left it) on the benchmark's PostgreSQL. */
+export async function benchDatabase (knobs: Knobs, name: string): Promise<BenchDatabase> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: ${name}`)
+  const given = knobs.string('url', process.env.BENCH_DATABASE_URL ?? '')
+  const server = given === '' ? await startPostgres() : undefined
+  const adminUrl = server?.url ?? given
+  // Identifiers cannot be bound; the name is checked above.
+  await admin(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+  await admin(adminUrl, `CREATE DATABASE ${name}`)
+  log(`PostgreSQL database ${name} created on ${server === undefined ? 'the given server' : 'a throwaway server'}`)
+  return {
+    url: Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString(),
+    adminUrl,
+    name,
+    stop: async () => {
+      await admin(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {})
+      await server?.stop()
+    }
+  }
+}
+
+export interface BenchRedis {
+  url: string
+  /** A key and channel prefix of this run's own (REDIS_PREFIX), so a shared server's other users are not heard. */
+  prefix: string
+  stop: () => Promise<void>
+}
+
+export async function benchRedis (knobs: Knobs): Promise<BenchRedis> {
+  const given = knobs.string('redis-url', process.env.BENCH_REDIS_URL ?? '')
+  const server = given === '' ? await startRedis() : undefined
+  return {
+    url: server?.url ?? given,
+    prefix: `tvbench:${process.pid}:${randomBytes(4).toString('hex')}:`,
+    stop: async () => { await server?.stop() }
+  }
+}
