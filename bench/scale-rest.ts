@@ -8,12 +8,12 @@
 import { Knobs } from './lib/args.js'
 import { serviceEntry } from './lib/build.js'
 import { runBenchmark } from './lib/bench-main.js'
-import { loadWithCpu, type CpuLoadResult } from './lib/cpu-load.js'
+import { loadWithCpu, type CpuLoadOptions, type CpuLoadResult } from './lib/cpu-load.js'
 import { ensureStore } from './lib/datasets.js'
 import { fetchRaw } from './lib/http-load.js'
 import { log } from './lib/log.js'
 import { runToExit } from './lib/processes.js'
-import { startService, type Service } from './lib/service.js'
+import { startService, stats, type Service } from './lib/service.js'
 import { benchDatabase, benchRedis } from './lib/shared-services.js'
 import { latencyFigures } from './lib/stats.js'
 
@@ -30,6 +30,17 @@ async function primed (services: readonly Service[]): Promise<Buffer> {
   return bodies[0]!.body
 }
 
+/** The load, and the share of it the processes answered from their latest-N cache. */
+async function measured (name: string, services: readonly Service[], load: CpuLoadOptions): Promise<CpuLoadResult & { hitRatio: number }> {
+  const count = async (): Promise<{ hits: number, misses: number }> => (await Promise.all(services.map(async (s) => (await stats(s.origin)).cache)))
+    .reduce((sum, c) => ({ hits: sum.hits + c.hits, misses: sum.misses + c.misses }), { hits: 0, misses: 0 })
+  const before = await count()
+  const r = await loadWithCpu(name, services, load)
+  const after = await count()
+  const hits = after.hits - before.hits
+  return { ...r, hitRatio: hits / Math.max(1, hits + after.misses - before.misses) }
+}
+
 runBenchmark('scale-rest', async () => {
   const knobs = Knobs.fromArgv()
   const entry = serviceEntry(knobs.string('runtime', 'dist'))
@@ -39,7 +50,7 @@ runBenchmark('scale-rest', async () => {
   const store = await ensureStore('small')
   const db = await benchDatabase(knobs, 'tv_bench_scale')
   const redis = await benchRedis(knobs)
-  const runs: Record<string, CpuLoadResult> = {}
+  const runs: Record<string, CpuLoadResult & { hitRatio: number }> = {}
   let bodyBytes = 0
   try {
     const copied = await runToExit('copy', entry, ['copy', '--from', store.path, '--to', db.url, '--log-level', 'warn'], 600_000)
@@ -48,15 +59,15 @@ runBenchmark('scale-rest', async () => {
     // One setup at a time, so no idle process holds memory or a core while another is measured.
     const all = await startService({ entry, duckdb: store.path, threads, name: 'all' })
     bodyBytes = (await primed([all])).length
-    runs.all = await loadWithCpu('one ROLE=all process', [all], load)
+    runs.all = await measured('one ROLE=all process', [all], load)
     await all.child.stop()
 
     const shared = ['--storage', 'postgres', '--database-url', db.url, '--bus', 'redis', '--redis-url', redis.url, '--redis-prefix', redis.prefix]
     const api = await Promise.all(['api-1', 'api-2'].map(async (name) =>
       await startService({ entry, threads, name, storage: ['--role', 'api', ...shared] })))
     await primed(api)
-    runs.api1 = await loadWithCpu('one ROLE=api replica', [api[0]!], load)
-    runs.api2 = await loadWithCpu('two ROLE=api replicas', api, load)
+    runs.api1 = await measured('one ROLE=api replica', [api[0]!], load)
+    runs.api2 = await measured('two ROLE=api replicas', api, load)
     await Promise.all(api.map(async (s) => await s.child.stop()))
   } finally {
     await redis.stop()
@@ -71,6 +82,7 @@ runBenchmark('scale-rest', async () => {
   for (const [k, r] of Object.entries(runs)) {
     figures[`scale.${k}.rps`] = r.rps
     figures[`scale.${k}.failed`] = r.failed
+    figures[`scale.${k}.cache_hit_ratio`] = r.hitRatio
     figures[`scale.${k}.server_cpu_pct`] = r.serverCpuPct
     figures[`scale.${k}.cpu_us_per_req`] = r.cpuUsPerReq
     figures[`scale.${k}.loadgen_cpu_pct`] = r.loadgenCpuPct

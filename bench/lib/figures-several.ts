@@ -60,10 +60,10 @@ export const SEVERAL_PROCESS_TABLES: DetailTable[] = [
     title: 'Cached latest 600: one process against two replicas',
     benchmark: 'scale-rest',
     note: 'Closed loop, autocannon in the benchmark process: one instance with all the connections against the single process, one instance per replica with half of them each against the replicas (the load spread evenly, no balancer in between). On a 2-core machine the load generator competes with the servers for the same cores: two replicas can at best share what autocannon leaves, so requests/s understate what two replicas on their own cores give; server CPU per request is the fairer comparison. CPU is user + system time over the measured seconds (100% = one core).',
-    columns: ['setup', 'requests/s', 'p50', 'p99', 'max', 'server CPU', 'server CPU per request', 'autocannon CPU'],
+    columns: ['setup', 'requests/s', 'p50', 'p99', 'max', 'server CPU', 'server CPU per request', 'autocannon CPU', 'cache hit ratio'],
     rows: (['all', 'api1', 'api2'] as const).map((k) => ({
       label: k === 'all' ? 'one `ROLE=all` process, DuckDB' : k === 'api1' ? 'one `ROLE=api` replica, PostgreSQL + Redis' : 'two `ROLE=api` replicas, PostgreSQL + Redis',
-      cells: [{ key: `scale.${k}.rps`, unit: 'req/s' as Unit }, ...lat(`scale.${k}`), { key: `scale.${k}.server_cpu_pct`, unit: '%' as Unit }, { key: `scale.${k}.cpu_us_per_req`, unit: 'µs' as Unit }, { key: `scale.${k}.loadgen_cpu_pct`, unit: '%' as Unit }]
+      cells: [{ key: `scale.${k}.rps`, unit: 'req/s' as Unit }, ...lat(`scale.${k}`), { key: `scale.${k}.server_cpu_pct`, unit: '%' as Unit }, { key: `scale.${k}.cpu_us_per_req`, unit: 'µs' as Unit }, { key: `scale.${k}.loadgen_cpu_pct`, unit: '%' as Unit }, { key: `scale.${k}.cache_hit_ratio` }]
     }))
   }
 ]
