@@ -13,50 +13,14 @@
 //        --round-spacing-ms 100  --flood-seconds 3  --client-procs 2  --connect-concurrency 100
 import { join } from 'node:path'
 import { Knobs } from './lib/args.js'
+import { analyze, closedByServer, hubStats } from './lib/fanout-analysis.js'
 import { runBenchmark } from './lib/bench-main.js'
 import { log } from './lib/log.js'
 import { BENCH_DIR } from './lib/paths.js'
-import { startNode, type ManagedChild } from './lib/processes.js'
+import { startNode } from './lib/processes.js'
 import { sleep, until } from './lib/service.js'
 import { latencyFigures, median, summarize } from './lib/stats.js'
-import { WsPool, type Samples, type Topic } from './lib/ws-pool.js'
-
-type HubStats = Record<string, number>
-
-async function hubStats (hub: ManagedChild): Promise<HubStats> {
-  return (await hub.request<{ hub: HubStats }>('stats')).hub
-}
-
-function closedByServer (before: HubStats, after: HubStats): number {
-  const keys = ['closed_backpressure_total', 'closed_pong_timeout_total', 'closed_limit_total', 'refused_total']
-  return keys.reduce((a, k) => a + (after[k]! - before[k]!), 0)
-}
-
-interface PhaseResult {
-  latencies: number[]
-  /** Per publish round: time until its last expected receipt. */
-  completion: number[]
-  missing: number
-  shortClients: number
-}
-
-/** Latency of every receipt, completion time of every round, and clients that missed updates. */
-function analyze (s: Samples, clients: number, updates: number, publishesPerRound: number, firstSeq: number): PhaseResult {
-  const latencies: number[] = []
-  const perClient = new Uint32Array(clients)
-  const roundMax = new Map<number, number>()
-  for (let i = 0; i < s.t.length; i++) {
-    const lat = s.t[i]! - s.volume[i]!
-    latencies.push(lat)
-    perClient[s.client[i]!]!++
-    // close = 100 + publish sequence number; rounds are consecutive blocks of publishes.
-    const round = Math.floor((s.close[i]! - 100 - firstSeq) / publishesPerRound)
-    roundMax.set(round, Math.max(roundMax.get(round) ?? 0, lat))
-  }
-  let shortClients = 0
-  for (const n of perClient) if (n < updates) shortClients++
-  return { latencies, completion: [...roundMax.values()], missing: clients * updates - s.t.length, shortClients }
-}
+import { WsPool, type Topic } from './lib/ws-pool.js'
 
 runBenchmark('ws-fanout', async () => {
   const knobs = Knobs.fromArgv()

@@ -15,6 +15,9 @@ export const SEVERAL_PROCESS_FIGURES: FigureDef[] = [
   { key: 'scale.all.rps', benchmark: 'scale-rest', section: S9, label: 'cached latest 600: one `ROLE=all` process (DuckDB), requests/s', unit: 'req/s' },
   { key: 'scale.api2.rps', benchmark: 'scale-rest', section: S9, label: 'the same over two `ROLE=api` replicas (PostgreSQL, Redis bus), requests/s', unit: 'req/s' },
   { key: 'scale.factor', benchmark: 'scale-rest', section: S9, label: 'scaling factor: two replicas ÷ one process, requests/s (2 cores shared with the load generator: see the details)', unit: '×' },
+  { key: 'scale_fanout.one.p99_ms', benchmark: 'scale-fanout', section: S9, label: 'p99 publish → receipt, one update to 5,000 clients on one hub (Redis bus)', unit: 'ms' },
+  { key: 'scale_fanout.two.p99_ms', benchmark: 'scale-fanout', section: S9, label: 'p99 publish → receipt, one update to 10,000 clients over two hubs (Redis bus)', unit: 'ms' },
+  { key: 'scale_fanout.two.dropped_clients', benchmark: 'scale-fanout', section: S9, label: 'clients dropped or missing an update (10,000 over two hubs)', unit: 'clients', target: { op: '<=', value: 0 } },
   { key: 'scale.cpu_factor', benchmark: 'scale-rest', section: S9, label: 'server CPU per request, one process ÷ two replicas (1.00: a replica costs what the single process costs)', unit: '×' }
 ]
 
@@ -64,6 +67,16 @@ export const SEVERAL_PROCESS_TABLES: DetailTable[] = [
     rows: (['all', 'api1', 'api2'] as const).map((k) => ({
       label: k === 'all' ? 'one `ROLE=all` process, DuckDB' : k === 'api1' ? 'one `ROLE=api` replica, PostgreSQL + Redis' : 'two `ROLE=api` replicas, PostgreSQL + Redis',
       cells: [{ key: `scale.${k}.rps`, unit: 'req/s' as Unit }, ...lat(`scale.${k}`), { key: `scale.${k}.server_cpu_pct`, unit: '%' as Unit }, { key: `scale.${k}.cpu_us_per_req`, unit: 'µs' as Unit }, { key: `scale.${k}.loadgen_cpu_pct`, unit: '%' as Unit }, { key: `scale.${k}.cache_hit_ratio` }]
+    }))
+  },
+  {
+    title: 'WebSocket fan-out: one hub against two',
+    benchmark: 'scale-fanout',
+    note: 'Hub servers as in the fan-out table above, on the Redis bus: the first hub publishes, Redis hands every update to each hub (its own included), each writes it to its clients. Latency from the publish on the first hub to the receipt by a `ws` client in one of 2 worker processes, both on CLOCK_MONOTONIC. Hubs, Redis and the client processes share the 2 cores, so two hubs do not get a core of their own each.',
+    columns: ['setup', 'clients', 'p50', 'p99', 'max', 'last client', 'missing msgs', 'dropped'],
+    rows: (['one', 'two'] as const).map((k) => ({
+      label: k === 'one' ? 'one hub, 5,000 clients' : 'two hubs, 5,000 clients each',
+      cells: [{ key: `scale_fanout.${k}.clients` }, ...lat(`scale_fanout.${k}`), { key: `scale_fanout.${k}.last_client_p50_ms`, unit: 'ms' as Unit }, { key: `scale_fanout.${k}.missing_messages` }, { key: `scale_fanout.${k}.dropped_clients` }]
     }))
   }
 ]

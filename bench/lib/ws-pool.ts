@@ -36,12 +36,16 @@ export class WsPool {
     return new WsPool(workers)
   }
 
-  /** Opens `total` clients; client i subscribes to topics[i % topics.length] and lives on worker i % procs. */
-  async connect (url: string, total: number, topics: Topic[], concurrencyPerWorker = 100): Promise<{ connected: number, failed: number, errors: string[], ms: number }> {
+  /**
+   * Opens `total` clients numbered from `firstIndex` (more clients on another server go on from
+   * where the last call stopped); client i subscribes to topics[i % topics.length] and lives on
+   * worker i % procs.
+   */
+  async connect (url: string, total: number, topics: Topic[], concurrencyPerWorker = 100, firstIndex = 0): Promise<{ connected: number, failed: number, errors: string[], ms: number }> {
     const started = performance.now()
     const replies = await Promise.all(this.workers.map((w, k) => {
       const indexes: number[] = []
-      for (let i = k; i < total; i += this.workers.length) indexes.push(i)
+      for (let i = firstIndex + k; i < firstIndex + total; i += this.workers.length) indexes.push(i)
       return w.request<{ connected: number, failed: number, errors: string[] }>('connect', { url, indexes, topics, concurrency: concurrencyPerWorker }, 300_000)
     }))
     return {

@@ -2,7 +2,11 @@
 // publishes synthetic candles on the app's live bus, so /ws fan-out is measured without any
 // exchange. Each candle carries its publish time (CLOCK_MONOTONIC ms, µs precision, which every
 // process of the machine shares) in its volume, so a client computes receipt − publish itself.
-// Knob: --symbols N   topic symbols besides BTCUSDT (T000USDT ... ), default 100
+// Knobs: --symbols N   topic symbols besides BTCUSDT (T000USDT ... ), default 100
+//        --redis-url URL --redis-prefix P   the Redis bus instead of the in-process one, so several
+//        hub servers fan out what any of them publishes
+//        --to MS   the open time after the seeded history (default: this minute); hub servers
+//        sharing a bus must agree on it, or one may take another's partials for stale ones
 import type { Socket } from 'node:net'
 import { buildApp } from '../../src/app.js'
 import { seedStore } from '../../src/cli/seed.js'
@@ -14,6 +18,9 @@ import { monoMs } from '../lib/stats.js'
 const MINUTE = 60_000
 const knobs = Knobs.fromArgv()
 const extraSymbols = knobs.number('symbols', 100)
+const redisUrl = knobs.string('redis-url', '')
+const redisPrefix = knobs.string('redis-prefix', 'tv-api:')
+const to = knobs.number('to', Math.floor(Date.now() / MINUTE) * MINUTE)
 
 const config = defaultConfig({
   LIVE: false,
@@ -32,13 +39,13 @@ const config = defaultConfig({
   WS_EMIT_PARTIALS: true,
   WS_PARTIAL_THROTTLE_MS: 0,
   // A saturated event loop (the flood) must not turn /stats into 503s.
-  MAX_EVENT_LOOP_DELAY_MS: 0
+  MAX_EVENT_LOOP_DELAY_MS: 0,
+  ...(redisUrl === '' ? {} : { BUS: 'redis' as const, REDIS_URL: redisUrl, REDIS_PREFIX: redisPrefix })
 })
 
 const app = await buildApp(config)
 const symbols = ['BTCUSDT', ...Array.from({ length: extraSymbols }, (_, i) => `T${String(i).padStart(3, '0')}USDT`)]
 // Subscriptions need symbols the store knows: two hours of history each is plenty.
-const to = Math.floor(Date.now() / MINUTE) * MINUTE
 await seedStore(app.store, { symbols, from: to - 120 * MINUTE, to })
 await app.listen({ host: config.HOST, port: 0 })
 const address = app.server.address()
@@ -119,7 +126,7 @@ const handlers: Record<string, Handler> = {
     loops.sort((a, b) => a - b)
     return { sockets: sockets.length, frameBytes: frame.length, loopMs: loops[loops.length >> 1] }
   },
-  stats: () => ({ hub: app.liveHub.stats(), rssMb: process.memoryUsage().rss / 1048576 })
+  stats: () => ({ hub: app.liveHub.stats(), busReady: app.liveBus.ready(), rssMb: process.memoryUsage().rss / 1048576 })
 }
 
 process.on('message', (raw) => {
