@@ -18,6 +18,7 @@ export const SEVERAL_PROCESS_FIGURES: FigureDef[] = [
   { key: 'scale_fanout.one.p99_ms', benchmark: 'scale-fanout', section: S9, label: 'p99 publish → receipt, one update to 5,000 clients on one hub (Redis bus)', unit: 'ms' },
   { key: 'scale_fanout.two.p99_ms', benchmark: 'scale-fanout', section: S9, label: 'p99 publish → receipt, one update to 10,000 clients over two hubs (Redis bus)', unit: 'ms' },
   { key: 'scale_fanout.two.dropped_clients', benchmark: 'scale-fanout', section: S9, label: 'clients dropped or missing an update (10,000 over two hubs)', unit: 'clients', target: { op: '<=', value: 0 } },
+  { key: 'failover.first_store_ms', benchmark: 'failover', section: S9, label: 'failover: ingest leader SIGKILLed → first candle stored by the new leader (median over the kills)', unit: 'ms' },
   { key: 'scale.cpu_factor', benchmark: 'scale-rest', section: S9, label: 'server CPU per request, one process ÷ two replicas (1.00: a replica costs what the single process costs)', unit: '×' }
 ]
 
@@ -78,5 +79,15 @@ export const SEVERAL_PROCESS_TABLES: DetailTable[] = [
       label: k === 'one' ? 'one hub, 5,000 clients' : 'two hubs, 5,000 clients each',
       cells: [{ key: `scale_fanout.${k}.clients` }, ...lat(`scale_fanout.${k}`), { key: `scale_fanout.${k}.last_client_p50_ms`, unit: 'ms' as Unit }, { key: `scale_fanout.${k}.missing_messages` }, { key: `scale_fanout.${k}.dropped_clients` }]
     }))
+  },
+  {
+    title: 'Ingest failover',
+    benchmark: 'failover',
+    note: 'Two `ROLE=ingest` processes on one PostgreSQL store and Redis bus, streaming 2 symbols from the simulator, default lock timings. The leader is SIGKILLed and one simulated minute closes at once; the standby\'s /stats and the stored candles are polled every 10 ms. The killed process comes back as the next standby, and the next kill hits the new leader.',
+    columns: ['measure', 'median', 'max', 'kills'],
+    rows: [
+      { label: 'SIGKILL → the standby reports itself leader', cells: [{ key: 'failover.lead_ms', unit: 'ms' }, { key: 'failover.lead_max_ms', unit: 'ms' }, { key: 'failover.kills' }] },
+      { label: 'SIGKILL → first candle stored by the new leader', cells: [{ key: 'failover.first_store_ms', unit: 'ms' }, { key: 'failover.first_store_max_ms', unit: 'ms' }, { key: 'failover.kills' }] }
+    ]
   }
 ]

@@ -13,7 +13,7 @@ export const GROUPS: Record<string, readonly BenchmarkName[]> = {
   ingest: ['backfill', 'import', 'bulk', 'live'],
   ingestion: ['backfill', 'import', 'bulk', 'live'],
   postgres: ['postgres-store', 'store-copy'],
-  scale: ['scale-rest', 'scale-fanout']
+  scale: ['scale-rest', 'scale-fanout', 'failover']
 }
 
 /**

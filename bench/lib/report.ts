@@ -130,7 +130,7 @@ export function renderMarkdown (results: Results, runsDefault: number): string {
   lines.push('## Reproduce', '')
   lines.push('```bash')
   lines.push(`npm run bench                                  # every benchmark, ${runsDefault} runs each, writes bench/results/latest.json and this file`)
-  lines.push('npm run bench -- rest                          # one benchmark or group (--list shows them all): rest-cached rest-uncached rollups ws-fanout backfill import bulk live memory cache-memory export postgres-store store-copy scale-rest; groups rest, ws, ingest, postgres, scale')
+  lines.push('npm run bench -- rest                          # one benchmark or group (--list shows them all): rest-cached rest-uncached rollups ws-fanout backfill import bulk live memory cache-memory export postgres-store store-copy scale-rest scale-fanout failover; groups rest, ws, ingest, postgres, scale')
   lines.push('npm run bench -- ws-fanout --runs 1 --clients 2000 --updates 10   # knobs are forwarded; see bench/README.md')
   lines.push('node --import tsx bench/rest-cached.ts --duration 10               # one run of one benchmark, one JSON line on stdout')
   lines.push('```', '')

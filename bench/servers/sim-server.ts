@@ -3,6 +3,8 @@
 // the wall clock at real speed plus a fixed offset chosen so that a minute closes `--boundary-in-ms`
 // after start. The benchmark then always records exactly one final among the partials, and gets
 // the wall time of every event back as E − offset. Reports its URLs and the offset over IPC.
+// The IPC command `clock` ({advanceMs}) moves the clock on by that much for good (the minutes it
+// crosses close at once) and answers the simulated time.
 // Knobs: --symbols BTCUSDT,ETHUSDT  --tick-ms 50  --partial-every-ms 100  --boundary-in-ms 12000
 import { ManualClock, startSimulator } from '../../src/exchange/simulator/server.js'
 import { Knobs } from '../lib/args.js'
@@ -12,7 +14,7 @@ const knobs = Knobs.fromArgv()
 const tickMs = knobs.number('tick-ms', 50)
 const boundaryInMs = knobs.number('boundary-in-ms', 12_000)
 const target = Date.now() + boundaryInMs
-const offset = Math.ceil(target / MINUTE) * MINUTE - target
+let offset = Math.ceil(target / MINUTE) * MINUTE - target
 const clock = new ManualClock(Date.now() + offset)
 // Ticks drive kline emission like RealClock's timer, on sim time = wall time + offset.
 const timer = setInterval(() => clock.set(Date.now() + offset), tickMs)
@@ -23,6 +25,16 @@ const sim = await startSimulator({
   clock,
   partialEveryMs: knobs.number('partial-every-ms', 100),
   symbols: knobs.list('symbols', ['BTCUSDT', 'ETHUSDT'])
+})
+
+process.on('message', (raw) => {
+  const msg = raw as { id: number, cmd: string, advanceMs?: number }
+  if (msg.cmd !== 'clock') {
+    process.send?.({ id: msg.id, ok: false, error: `unknown command ${msg.cmd}` })
+    return
+  }
+  offset += msg.advanceMs ?? 0
+  process.send?.({ id: msg.id, ok: true, now: clock.set(Date.now() + offset) })
 })
 
 let closing = false
