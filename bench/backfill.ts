@@ -1,9 +1,11 @@
 // Figure 5a: `tv-api backfill` paging history (REST pages of 1000 klines) from the Binance
-// simulator running as its own process into a fresh DuckDB file.
+// simulator running as its own process into a fresh DuckDB file, then the same into a fresh
+// PostgreSQL database (BENCH_DATABASE_URL / --url, or a throwaway server; skipped with a note when
+// neither PostgreSQL nor the URL is there).
 // Figures: the command's own candles/s (stored candles over its backfill time, as it prints) and
 // candles over the whole wall time of the command (process start, store open, exchange connect,
 // backfill, close).
-// Knobs: --days 60  --symbols BTCUSDT,ETHUSDT  --threads 2
+// Knobs: --days 60  --symbols BTCUSDT,ETHUSDT  --threads 2  --url postgres://...
 import { Knobs } from './lib/args.js'
 import { serviceEntry } from './lib/build.js'
 import { runBenchmark } from './lib/bench-main.js'
@@ -11,6 +13,8 @@ import { removeTmpDb, tmpDbPath } from './lib/datasets.js'
 import { log } from './lib/log.js'
 import { runToExit, startNode } from './lib/processes.js'
 import { median } from './lib/stats.js'
+import { benchDatabase } from './lib/shared-services.js'
+import { postgresSkip } from '../test/services/postgres.js'
 
 const DAY = 86_400_000
 
@@ -25,18 +29,34 @@ runBenchmark('backfill', async () => {
   const [, restUrl, wsUrl] = await sim.waitForLine(/REST (http:\/\/\S+)\s+WS (ws:\/\/\S+)/, 60_000)
   log(`simulator at ${restUrl!}`)
   const db = tmpDbPath('backfill')
-  try {
-    const from = Date.now() - days * DAY
+  const from = Date.now() - days * DAY
+  /** Runs one backfill into the store `storage` names; its own candles/s and the wall-time rate. */
+  const backfill = async (what: string, storage: string[]) => {
     const r = await runToExit('backfill', entry, [
-      'backfill', '--binance-rest-url', restUrl!, '--binance-ws-url', wsUrl!, '--duckdb', db,
+      'backfill', '--binance-rest-url', restUrl!, '--binance-ws-url', wsUrl!, ...storage,
       '--symbols', symbols.join(','), '--intervals', '1m', '--from', String(from), '--threads', String(threads), '--log-level', 'warn'
     ], 600_000)
     const done = r.stdout.map((l) => /backfill done: (\d+) candles stored, (\d+) rejected in \S+ \((\d+) candles\/s\)/.exec(l)).find((m) => m !== null)
-    if (done === undefined) throw new Error(`no summary line from backfill:\n${r.stdout.join('\n')}`)
+    if (done === undefined) throw new Error(`no summary line from backfill into ${what}:\n${r.stdout.join('\n')}`)
     const stored = Number(done[1])
     const own = Number(done[3])
-    log(`backfill stored ${stored} candles: ${own} candles/s by its own count, ${Math.round(stored / (r.wallMs / 1000))} candles/s over ${(r.wallMs / 1000).toFixed(2)} s of wall time`)
-    if (stored < days * 1440 * symbols.length * 0.99) throw new Error(`backfill stored only ${stored} candles`)
+    log(`backfill into ${what} stored ${stored} candles: ${own} candles/s by its own count, ${Math.round(stored / (r.wallMs / 1000))} candles/s over ${(r.wallMs / 1000).toFixed(2)} s of wall time`)
+    if (stored < days * 1440 * symbols.length * 0.99) throw new Error(`backfill into ${what} stored only ${stored} candles`)
+    return { stored, own, rejected: Number(done[2]), wallS: r.wallMs / 1000, summary: done[0] }
+  }
+  try {
+    const duck = await backfill('DuckDB', ['--duckdb', db])
+    let pg: Awaited<ReturnType<typeof backfill>> | undefined
+    if (knobs.string('url', process.env.BENCH_DATABASE_URL ?? '') !== '' || postgresSkip() === false) {
+      const database = await benchDatabase(knobs, 'tv_bench_backfill')
+      try {
+        pg = await backfill('PostgreSQL', ['--storage', 'postgres', '--database-url', database.url])
+      } finally {
+        await database.stop()
+      }
+    } else {
+      log(`backfill into PostgreSQL skipped: ${String(postgresSkip())}`)
+    }
     // How long the simulator alone takes to produce one page, asked directly: the share of the
     // backfill's time spent on the exchange side of the wire.
     const pageMs: number[] = []
@@ -50,15 +70,18 @@ runBenchmark('backfill', async () => {
     log(`the simulator alone answers a page of 1000 in ${simPageMs.toFixed(1)} ms (at most ${Math.round(1000 / simPageMs * 1000)} candles/s one page at a time)`)
     return {
       figures: {
-        'backfill.candles_per_s': own,
-        'backfill.wall_candles_per_s': stored / (r.wallMs / 1000),
-        'backfill.candles': stored,
-        'backfill.rejected': Number(done[2]),
-        'backfill.wall_s': r.wallMs / 1000,
-        'backfill.own_s': stored / own,
-        'backfill.sim_page_ms': simPageMs
+        'backfill.candles_per_s': duck.own,
+        'backfill.wall_candles_per_s': duck.stored / duck.wallS,
+        'backfill.candles': duck.stored,
+        'backfill.rejected': duck.rejected,
+        'backfill.wall_s': duck.wallS,
+        'backfill.own_s': duck.stored / duck.own,
+        'backfill.sim_page_ms': simPageMs,
+        ...(pg === undefined
+          ? {}
+          : { 'backfill.pg_candles_per_s': pg.own, 'backfill.pg_wall_candles_per_s': pg.stored / pg.wallS, 'backfill.pg_candles': pg.stored, 'backfill.pg_wall_s': pg.wallS })
       },
-      details: { knobs: knobs.used, summary: done[0] }
+      details: { knobs: knobs.used, summary: duck.summary, postgres: pg?.summary ?? 'skipped: no PostgreSQL' }
     }
   } finally {
     await sim.stop()

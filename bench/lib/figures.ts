@@ -52,6 +52,7 @@ export const FIGURES: FigureDef[] = [
   { key: 'fanout_topics.dropped_clients', benchmark: 'ws-fanout', section: S4, label: 'clients dropped (1,000 over 100 topics, incl. the ceiling run)', unit: 'clients', target: { op: '<=', value: 0 } },
   { key: 'fanout.ceiling_msgs_per_s', benchmark: 'ws-fanout', section: S4, label: 'messages/s ceiling (1,000 clients, 100 topics, publishing flat out)', unit: 'msgs/s' },
   { key: 'backfill.candles_per_s', benchmark: 'backfill', section: S5, label: 'backfill from the simulator (pages of 1000), candles stored/s', unit: 'candles/s', target: { op: '>=', value: 100_000 } },
+  { key: 'backfill.pg_candles_per_s', benchmark: 'backfill', section: S5, label: 'backfill from the simulator into PostgreSQL, candles stored/s', unit: 'candles/s' },
   { key: 'import.rows_per_s', benchmark: 'import', section: S5, label: 'import of archive CSV, rows stored/s', unit: 'rows/s', target: { op: '>=', value: 500_000 } },
   { key: 'bulk.seed_5m.peak_mb', benchmark: 'bulk', section: S5, label: 'peak RSS of `tv-api seed`, 5.26M rows at the default 192MB DuckDB memory limit', unit: 'MiB' },
   { key: 'bulk.seed_peak_ratio', benchmark: 'bulk', section: S5, label: 'peak RSS seeding 5.26M rows ÷ seeding 1.05M rows (bounded batches: flat)', unit: '×', target: { op: '<=', value: 1.25 } },
@@ -160,6 +161,7 @@ export const DETAIL_TABLES: DetailTable[] = [
     columns: ['path', 'own', 'wall', 'volume', 'wall time'],
     rows: [
       { label: 'backfill, 2 symbols × 60 days from the simulator', cells: [{ key: 'backfill.candles_per_s', unit: 'candles/s' }, { key: 'backfill.wall_candles_per_s', unit: 'candles/s' }, { key: 'backfill.candles' }, { key: 'backfill.wall_s', unit: 's' }] },
+      { label: 'the same into PostgreSQL', cells: [{ key: 'backfill.pg_candles_per_s', unit: 'candles/s' }, { key: 'backfill.pg_wall_candles_per_s', unit: 'candles/s' }, { key: 'backfill.pg_candles' }, { key: 'backfill.pg_wall_s', unit: 's' }] },
       { label: 'import, 36 monthly CSV files', cells: [{ key: 'import.rows_per_s', unit: 'rows/s' }, { key: 'import.wall_rows_per_s', unit: 'rows/s' }, { key: 'import.rows' }, { key: 'import.wall_s', unit: 's' }] }
     ]
   },
