@@ -50,7 +50,8 @@ export async function openConfiguredStore (config: StoreSettings, opts: { log?: 
   return await DuckDbCandleStore.open({ ...storeOptions(config), log: opts.log })
 }
 
-function firstLine (err: unknown): string {
+/** The first line of an error's message, for a one-line report. */
+export function firstLine (err: unknown): string {
   const e = err as Error & { code?: string }
   const text = (e.message ?? '').split('\n')[0] ?? ''
   // pg reports a refused connection of a multi-address host as an AggregateError with no message.

@@ -8,7 +8,7 @@ import { maskPassword } from '../settings/parse-setting.js'
 import type { CandleStore } from '../store/candle-store.js'
 import { StorageError } from '../store/duckdb/database-folder.js'
 import { DuckDbCandleStore } from '../store/duckdb/duckdb-candle-store.js'
-import { openPostgres } from '../store-settings.js'
+import { firstLine, openPostgres } from '../store-settings.js'
 import { COPY_BATCH_ROWS, copyStore, type CopyProgress } from '../store/store-copy.js'
 import { formatDuration } from './cli-log.js'
 import { CliError, EXIT, UsageError, type Command } from './command.js'
@@ -39,13 +39,6 @@ async function openStore (at: StoreLocation, config: Config, isSource: boolean):
     if (err instanceof StorageError) throw new CliError(`${err.message}${err.hint === undefined ? '' : `; ${err.hint}`}`, EXIT.STORAGE)
     throw new CliError(`cannot open the database ${at.path}: ${firstLine(err)}`, EXIT.STORAGE)
   }
-}
-
-function firstLine (err: unknown): string {
-  const e = err as Error & { code?: string }
-  const text = (e.message ?? '').split('\n')[0] ?? ''
-  // pg reports a refused connection of a multi-address host as an AggregateError with no message.
-  return text !== '' ? text : e.code ?? String(err)
 }
 
 const count = (n: number) => n.toLocaleString('en-US')
