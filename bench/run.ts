@@ -145,7 +145,7 @@ async function main (): Promise<number> {
   // Data first, so generation time never lands inside a measured run.
   const needs = new Set(names)
   await Promise.all([
-    needs.has('rest-cached') || needs.has('rest-uncached') || needs.has('rollups') || needs.has('memory') ? ensureStore('large', { regenerate }) : undefined,
+    needs.has('rest-cached') || needs.has('rest-uncached') || needs.has('rollups') || needs.has('memory') || needs.has('engines-uncached') ? ensureStore('large', { regenerate }) : undefined,
     needs.has('rest-uncached') || needs.has('scale-rest') ? ensureStore('small', { regenerate }) : undefined,
     needs.has('import') ? ensureArchive({ regenerate }) : undefined,
     needs.has('export') ? ensureStore('series', { regenerate }) : undefined

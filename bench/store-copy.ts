@@ -7,10 +7,9 @@
 // overlap at all, a floor for an idle machine.
 // Knobs: --url postgres://... (default: a throwaway server like the tests')  --symbols 3  --days 700
 // (1m candles per symbol: 1440 a day)  --batch 50000 (candles per page and write)
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import os, { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
 import { DAY_MS, MINUTE_MS } from '../src/domain/intervals.js'
 import { minuteCandles } from '../src/exchange/simulator/price-model.js'
 import type { CandleStore } from '../src/store/candle-store.js'
@@ -20,7 +19,7 @@ import { copyStore } from '../src/store/store-copy.js'
 import { Knobs } from './lib/args.js'
 import { runBenchmark } from './lib/bench-main.js'
 import { log } from './lib/log.js'
-import { benchDatabase } from './lib/shared-services.js'
+import { backendCpuSince, benchDatabase } from './lib/shared-services.js'
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'SOLUSDT', 'XRPUSDT']
 const T0 = Date.UTC(2023, 0, 1)
@@ -35,30 +34,6 @@ async function seed (store: CandleStore, symbols: readonly string[], days: numbe
   }
   await store.checkpoint()
   return rows
-}
-
-const TICKS_PER_S = 100
-
-/** CPU time (ms) of each backend of `database` on the server at `adminUrl`, read from /proc. */
-async function backendCpu (adminUrl: string, database: string): Promise<Map<number, number>> {
-  const client = new pg.Client({ connectionString: adminUrl })
-  await client.connect()
-  try {
-    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database])
-    const out = new Map<number, number>()
-    for (const { pid } of rows) {
-      try {
-        // utime and stime are fields 14 and 15; the command name before them may hold spaces.
-        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')
-        out.set(pid, ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_S) * 1000)
-      } catch {
-        // A server on another machine, or a backend that has just ended: not counted.
-      }
-    }
-    return out
-  } finally {
-    await client.end()
-  }
 }
 
 async function timedCopy (
@@ -79,8 +54,7 @@ async function timedCopy (
   if (report.copied !== rows || report.total !== rows) throw new Error(`${label}: copied ${report.copied} of ${report.total}, expected ${rows}`)
   const processUsage = process.cpuUsage(processBefore)
   const processMs = (processUsage.user + processUsage.system) / 1000
-  let serverMs = 0
-  for (const [pid, ms] of await cpu()) serverMs += ms - (serverBefore.get(pid) ?? 0)
+  const serverMs = backendCpuSince(serverBefore, await cpu())
   const perSecond = Math.round(report.copied / (report.elapsedMs / 1000))
   const perCpuSecond = Math.round(report.copied / ((processMs + serverMs) / 1000))
   log(`${label}: ${report.copied} candles in ${(report.elapsedMs / 1000).toFixed(1)} s: ${perSecond} candles/s; ` +
@@ -107,7 +81,7 @@ runBenchmark('store-copy', async () => {
     figures.rows = rows
     const postgres = await openPostgresStore({ url: benchUrl, poolSize: 2 })
     try {
-      const cpu = () => backendCpu(db.adminUrl, db.name)
+      const cpu = db.backendCpu
       await timedCopy('duckdb_to_postgres', duck, postgres, batchRows, rows, cpu, figures)
       await duck.close()
       const back = await DuckDbCandleStore.open({ path: join(dir, 'back.duckdb'), threads: 2 })

@@ -17,7 +17,7 @@ export interface FigureDef {
   target?: Target
 }
 
-export const BENCHMARK_NAMES = ['rest-cached', 'rest-uncached', 'rollups', 'ws-fanout', 'backfill', 'import', 'bulk', 'live', 'memory', 'cache-memory', 'export', 'postgres-store', 'store-copy', 'scale-rest', 'scale-fanout', 'failover'] as const
+export const BENCHMARK_NAMES = ['rest-cached', 'rest-uncached', 'rollups', 'ws-fanout', 'backfill', 'import', 'bulk', 'live', 'memory', 'cache-memory', 'export', 'postgres-store', 'engines-uncached', 'store-copy', 'scale-rest', 'scale-fanout', 'failover'] as const
 export type BenchmarkName = typeof BENCHMARK_NAMES[number]
 
 export interface DetailTable {

@@ -10,6 +10,10 @@ export const SEVERAL_PROCESS_FIGURES: FigureDef[] = [
   { key: 'duckdb.write.candles_per_s', benchmark: 'postgres-store', section: S8, label: 'DuckDB store: the same batches, candles/s', unit: 'candles/s' },
   { key: 'postgres.window_1m.p99_ms', benchmark: 'postgres-store', section: S8, label: 'PostgreSQL store: p99 of one uncached 600 × 1m window at a random end (store call, no HTTP)', unit: 'ms' },
   { key: 'duckdb.window_1m.p99_ms', benchmark: 'postgres-store', section: S8, label: 'DuckDB store: the same windows, p99', unit: 'ms' },
+  { key: 'engines.postgres.single.p50_ms', benchmark: 'engines-uncached', section: S8, label: 'over HTTP, 5M-row store: p50 of one uncached 600-row window, PostgreSQL store (DuckDB in the table below)', unit: 'ms' },
+  { key: 'engines.postgres.single.p99_ms', benchmark: 'engines-uncached', section: S8, label: 'the same, p99, PostgreSQL store', unit: 'ms' },
+  { key: 'engines.postgres.capacity.rps', benchmark: 'engines-uncached', section: S8, label: 'capacity of those reads, PostgreSQL store (8 connections, closed loop), requests/s', unit: 'req/s' },
+  { key: 'engines.duckdb.capacity.rps', benchmark: 'engines-uncached', section: S8, label: 'the same, DuckDB store, requests/s', unit: 'req/s' },
   { key: 'duckdb_to_postgres.candles_per_s', benchmark: 'store-copy', section: S8, label: '`copy` of a DuckDB file into an empty PostgreSQL database, candles/s', unit: 'candles/s', target: { op: '>=', value: 100_000 } },
   { key: 'postgres_to_duckdb.candles_per_s', benchmark: 'store-copy', section: S8, label: '`copy` of that PostgreSQL database into a new DuckDB file, candles/s', unit: 'candles/s', target: { op: '>=', value: 100_000 } },
   { key: 'scale.all.rps', benchmark: 'scale-rest', section: S9, label: 'cached latest 600: one `ROLE=all` process (DuckDB), requests/s', unit: 'req/s' },
@@ -34,6 +38,28 @@ export const SEVERAL_PROCESS_TABLES: DetailTable[] = [
         { key: `${s}.csv_import.lines_per_s`, unit: 'rows/s' as Unit },
         { key: `${s}.write.candles_per_s`, unit: 'candles/s' as Unit },
         ...(['1m', '1h', '1d'] as const).flatMap((i) => [{ key: `${s}.window_${i}.p50_ms`, unit: 'ms' as Unit }, { key: `${s}.window_${i}.p99_ms`, unit: 'ms' as Unit }])
+      ]
+    }))
+  },
+  {
+    title: 'Uncached 600-row windows over HTTP, 5M-row store: DuckDB against PostgreSQL',
+    benchmark: 'engines-uncached',
+    note: 'One service process per engine on the same 5.26M rows (5 symbols × 2 years; PostgreSQL filled by `tv-api copy`), measured one after the other with the same seeded requests, each checked to answer the same bytes from both. One connection: each request sent when the previous answer arrived. Paced: requests evenly spaced at the asked rate over all symbols. Capacity: 8 connections, closed loop. CPU per request is the service process plus, for PostgreSQL, the server backends of its database; the CPU-bound rate is cores ÷ that, with a free load generator. Cache hits must be 0 (every request names from/to).',
+    columns: ['store', '1 conn p50', '1 conn p99', 'paced req/s', 'paced p50', 'paced p99', 'capacity req/s', 'capacity p99', 'service CPU/req', 'PostgreSQL CPU/req', 'CPU-bound req/s', 'cache hits'],
+    rows: (['duckdb', 'postgres'] as const).map((e) => ({
+      label: e === 'duckdb' ? 'DuckDB' : 'PostgreSQL',
+      cells: [
+        { key: `engines.${e}.single.p50_ms`, unit: 'ms' as Unit },
+        { key: `engines.${e}.single.p99_ms`, unit: 'ms' as Unit },
+        { key: `engines.${e}.paced.rps`, unit: 'req/s' as Unit },
+        { key: `engines.${e}.paced.p50_ms`, unit: 'ms' as Unit },
+        { key: `engines.${e}.paced.p99_ms`, unit: 'ms' as Unit },
+        { key: `engines.${e}.capacity.rps`, unit: 'req/s' as Unit },
+        { key: `engines.${e}.capacity.p99_ms`, unit: 'ms' as Unit },
+        { key: `engines.${e}.capacity.service_cpu_ms_per_req`, unit: 'ms' as Unit },
+        { key: `engines.${e}.capacity.backend_cpu_ms_per_req`, unit: 'ms' as Unit },
+        { key: `engines.${e}.cpu_bound_rps`, unit: 'req/s' as Unit },
+        { key: `engines.${e}.cache_hits` }
       ]
     }))
   },

@@ -12,7 +12,7 @@ export const GROUPS: Record<string, readonly BenchmarkName[]> = {
   ws: ['ws-fanout'],
   ingest: ['backfill', 'import', 'bulk', 'live'],
   ingestion: ['backfill', 'import', 'bulk', 'live'],
-  postgres: ['postgres-store', 'store-copy'],
+  postgres: ['postgres-store', 'engines-uncached', 'store-copy'],
   scale: ['scale-rest', 'scale-fanout', 'failover']
 }
 

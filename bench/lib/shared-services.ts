@@ -8,6 +8,7 @@ import { startPostgres } from '../../test/services/postgres.js'
 import { startRedis } from '../../test/services/redis.js'
 import type { Knobs } from './args.js'
 import { log } from './log.js'
+import { cpuTimeMs } from './service.js'
 
 export interface BenchDatabase {
   /** URL of the fresh database. */
@@ -15,6 +16,8 @@ export interface BenchDatabase {
   /** Superuser URL of the server's admin database (for pg_stat_activity and the like). */
   adminUrl: string
   name: string
+  /** CPU time (ms) so far of each server backend connected to this database, read from /proc. */
+  backendCpu: () => Promise<Map<number, number>>
   /** Drops the database and stops a server this process started. */
   stop: () => Promise<void>
 }
@@ -27,6 +30,25 @@ async function admin (url: string, sql: string): Promise<void> {
   } finally {
     await client.end()
   }
+}
+
+async function backendCpu (adminUrl: string, database: string): Promise<Map<number, number>> {
+  const client = new pg.Client({ connectionString: adminUrl })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database])
+    // A server on another machine, or a backend that has just ended, has no /proc entry: not counted.
+    return new Map(rows.map(({ pid }) => [pid, cpuTimeMs(pid)] as const).filter(([, ms]) => Number.isFinite(ms)))
+  } finally {
+    await client.end()
+  }
+}
+
+/** CPU (ms) the backends used between two readings of backendCpu; a backend new since `before` counts whole. */
+export function backendCpuSince (before: Map<number, number>, after: Map<number, number>): number {
+  let ms = 0
+  for (const [pid, now] of after) ms += now - (before.get(pid) ?? 0)
+  return ms
 }
 
 /** An empty database `name` (dropped first if an earlier run left it) on the benchmark's PostgreSQL. */
@@ -43,6 +65,7 @@ export async function benchDatabase (knobs: Knobs, name: string): Promise<BenchD
     url: Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString(),
     adminUrl,
     name,
+    backendCpu: async () => await backendCpu(adminUrl, name),
     stop: async () => {
       await admin(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {})
       await server?.stop()
