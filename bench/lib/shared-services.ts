@@ -18,6 +18,8 @@ export interface BenchDatabase {
   name: string
   /** CPU time (ms) so far of each server backend connected to this database, read from /proc. */
   backendCpu: () => Promise<Map<number, number>>
+  /** VACUUM (ANALYZE) of the whole database: what autovacuum would do after a bulk load, done before measuring. */
+  vacuum: () => Promise<void>
   /** Drops the database and stops a server this process started. */
   stop: () => Promise<void>
 }
@@ -61,11 +63,13 @@ export async function benchDatabase (knobs: Knobs, name: string): Promise<BenchD
   await admin(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
   await admin(adminUrl, `CREATE DATABASE ${name}`)
   log(`PostgreSQL database ${name} created on ${server === undefined ? 'the given server' : 'a throwaway server'}`)
+  const url = Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString()
   return {
-    url: Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString(),
+    url,
     adminUrl,
     name,
     backendCpu: async () => await backendCpu(adminUrl, name),
+    vacuum: async () => { await admin(url, 'VACUUM (ANALYZE)') },
     stop: async () => {
       await admin(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {})
       await server?.stop()
