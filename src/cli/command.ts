@@ -10,7 +10,11 @@ export const EXIT = {
   USAGE: 2,
   /** The service or simulator cannot listen on HOST:PORT. */
   LISTEN: 3,
-  /** The database cannot be created or opened at DUCKDB. */
+  /**
+   * The database cannot be created or opened at DUCKDB (or the PostgreSQL store reached); for
+   * copy, also a target another process writes: a DuckDB file it holds, a PostgreSQL store whose
+   * ingest leader lock it holds or took over during the copy.
+   */
   STORAGE: 4,
   /** The exchange could not be reached, or it refused a request (unknown symbol, region). */
   EXCHANGE: 5,

@@ -1,6 +1,7 @@
 // `tv-api copy --from SRC --to DST`: every stored candle from one store into another, each a
 // DuckDB file or a PostgreSQL URL. A progress line goes to stderr, the summary to stdout; Ctrl-C
-// stops between batches and a new run resumes from what the target holds.
+// stops between batches and a new run resumes from what the target holds. A PostgreSQL target is
+// written under the ingest leader lock (copy-lock.ts).
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Config } from '../config.js'
@@ -9,9 +10,10 @@ import type { CandleStore } from '../store/candle-store.js'
 import { StorageError } from '../store/duckdb/database-folder.js'
 import { DuckDbCandleStore } from '../store/duckdb/duckdb-candle-store.js'
 import { firstLine, openPostgres } from '../store-settings.js'
-import { COPY_BATCH_ROWS, copyStore, type CopyProgress } from '../store/store-copy.js'
+import { COPY_BATCH_ROWS, copyStore, type CopyProgress, type CopyReport } from '../store/store-copy.js'
 import { formatDuration } from './cli-log.js'
 import { CliError, EXIT, UsageError, type Command } from './command.js'
+import { lockCopyTarget, type CopyTargetLock } from './copy-lock.js'
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//i
 
@@ -87,7 +89,9 @@ export const copyCommand: Command = {
     'SRC and DST are each a DuckDB file or a postgres:// URL, e.g. --from data/market.duckdb --to postgres://tv@db/tv.\n' +
     'Every series stored as such is copied (1m, and 1h/1d/... series an import stored); the target rolls up the rest itself.\n' +
     'Bars the target already holds are kept, so running it again after an interruption continues where it stopped.\n' +
-    'A DuckDB file is locked while a service has it open: stop that service first.',
+    'A DuckDB file is locked while a service has it open: stop that service first.\n' +
+    'A PostgreSQL target is written under the ingest leader lock: copy is refused while an ingest leader writes there,\n' +
+    'and ingest processes stand by while copy runs, taking over when it ends.',
   options: {
     FROM: { description: 'The store to read: a DuckDB file or a postgres:// URL' },
     TO: { description: 'The store to write: a DuckDB file (created when absent) or a postgres:// URL' },
@@ -111,11 +115,27 @@ export const copyCommand: Command = {
       process.stderr.write('\nstopping after the batch being written (Ctrl-C again to quit at once)\n')
     }
     process.on('SIGINT', onSigint)
+    let lock: CopyTargetLock | undefined
     try {
       target = await openStore(to, config, false)
+      lock = await lockCopyTarget(target, to.shown)
       process.stdout.write(`copy from ${from.shown} to ${to.shown}\n`)
       const progress = stderrProgress()
-      const report = await copyStore(source, target, { batchRows, signal: stop.signal, onProgress: progress.update })
+      let copied = 0
+      const onProgress = (p: CopyProgress) => {
+        copied = p.copied
+        progress.update(p)
+      }
+      let report: CopyReport
+      try {
+        report = await copyStore(source, target, { batchRows, signal: stop.signal, onProgress })
+      } catch (err) {
+        const lost = lock?.lostReason(err)
+        if (lost === undefined) throw err
+        progress.end()
+        throw new CliError(`copy stopped: the ingest leader lock of ${to.shown} was lost (${lost}), so the copy writes no more; ` +
+          `${count(copied)} candles were copied; run the same command again to continue where it stopped`, EXIT.STORAGE)
+      }
       progress.end()
       const summary = `${count(report.copied)} of ${count(report.total)} candles copied in ${formatDuration(report.elapsedMs)} (${rate(report.copied / Math.max(0.001, report.elapsedMs / 1000))})`
       if (report.interrupted) {
@@ -129,6 +149,8 @@ export const copyCommand: Command = {
       return EXIT.OK
     } finally {
       process.off('SIGINT', onSigint)
+      // The lock first: ingest processes standing by take over as soon as the copy ends.
+      await lock?.release()
       await target?.close()
       await source.close()
     }

@@ -1,6 +1,7 @@
 // `tv-api copy` as a process: a DuckDB file into another and through PostgreSQL back, the progress
 // line and the summary, Ctrl-C then a resumed run, and one line with its exit code for a store that
-// cannot be opened.
+// cannot be opened (a DuckDB target another process holds among them). A PostgreSQL target's lock
+// is copy-lock.test.ts's.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
@@ -108,6 +109,17 @@ t.test('tv-api copy', async (t) => {
     const batch = await runEntry(['copy', '--from', source, '--to', join(dir, 'x.duckdb'), '--batch', '0'])
     t.equal(batch.status, EXIT.USAGE)
     t.match(batch.stderr, /invalid value "0" for --batch/)
+  })
+
+  t.test('a DuckDB target another process holds open (a running service): DuckDB\'s lock refuses the copy, exit 4', async (t) => {
+    const held = join(dir, 'held.duckdb')
+    const service = await DuckDbCandleStore.open({ path: held })
+    t.teardown(() => service.close())
+    const r = await runEntry(['copy', '--from', source, '--to', held])
+    t.equal(r.status, EXIT.STORAGE)
+    t.match(r.stderr, new RegExp(`^tv-api: cannot open the database ${held}: .*lock.*; DuckDB allows one process per file: stop the one holding it .*\\n$`, 'i'))
+    t.equal(r.stdout, '', 'the copy never began')
+    t.same(service.listSymbols(), [], 'nothing written')
   })
 
   t.test('DuckDB to PostgreSQL and back', { skip: postgresSkip() }, async (t) => {

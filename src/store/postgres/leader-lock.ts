@@ -4,6 +4,8 @@
 // lock connection every second: when the check fails or times out, it stops writing at once (the
 // fence refuses every later write) and goes back to being a standby. The server ends the session of
 // a dead or cut-off leader within seconds (FAILOVER_SESSION), which frees the lock for a standby.
+// A copy into the database takes the same lock with a single try (tryOnce) and writes under its
+// own term, so ingest processes stand by while it runs and it never writes beside a leader.
 import type pg from 'pg'
 import { FAILOVER_SESSION, connectClient, type PostgresStoreOptions } from './connection.js'
 import type { WriteFence } from './write-fence.js'
@@ -14,6 +16,7 @@ export const LEADER_LOCK = 7_414_263_002
 const TRY_LOCK_SQL = 'SELECT pg_try_advisory_lock($1)'
 const BUMP_EPOCH_SQL = 'UPDATE ingest_leader SET epoch = epoch + 1, holder = $1, since = now() WHERE id = 1 RETURNING epoch'
 const CHECK_SQL = 'SELECT epoch FROM ingest_leader WHERE id = 1'
+const HOLDER_SQL = 'SELECT holder FROM ingest_leader WHERE id = 1'
 
 /** pg takes query_timeout per query as well as per client; its types know only the latter. */
 type TimedQuery = pg.QueryArrayConfig & { query_timeout: number }
@@ -52,11 +55,16 @@ export interface LeaderEvents {
 
 export type LeaderState = { role: 'standby' } | { role: 'leader', epoch: number }
 
+/** What a single try for the lock came to: a term, or the holder ingest_leader names (null before any). */
+export type LockAttempt = { role: 'leader', epoch: number } | { role: 'standby', holder: string | null }
+
 export class PostgresLeaderLock {
   private client?: pg.Client
   private timer?: NodeJS.Timeout
   private events?: LeaderEvents
   private closed = false
+  /** Whether a lost term is tried for again (not after tryOnce). */
+  private retries = true
   private current: LeaderState = { role: 'standby' }
   private readonly retryMs: number
   private readonly checkMs: number
@@ -108,22 +116,32 @@ export class PostgresLeaderLock {
     void client?.end().catch(() => {})
   }
 
+  /** One try for the lock, with the epoch bump when it is won (undefined while another session holds it). */
+  private async acquire (): Promise<{ client: pg.Client, epoch?: number }> {
+    const client = await this.connection()
+    const [got] = await timedQuery<[boolean]>(client, TRY_LOCK_SQL, [LEADER_LOCK], this.checkTimeoutMs) ?? []
+    if (got !== true) return { client }
+    const [epoch] = await timedQuery<[number]>(client, BUMP_EPOCH_SQL, [this.opts.holder], this.opts.bumpTimeoutMs ?? 8000) ?? []
+    if (epoch === undefined) throw new Error('ingest_leader has no row: the migrations did not run')
+    return { client, epoch }
+  }
+
+  /** The term under `epoch` begins: writes allowed, the lock checked every checkMs. */
+  private lead (epoch: number): void {
+    this.fence.hold(epoch)
+    this.current = { role: 'leader', epoch }
+    this.events?.onLeader(epoch)
+    this.schedule(() => this.check(), this.checkMs)
+  }
+
   private async attempt (): Promise<void> {
     try {
-      const client = await this.connection()
-      const [got] = await timedQuery<[boolean]>(client, TRY_LOCK_SQL, [LEADER_LOCK], this.checkTimeoutMs) ?? []
-      if (got === true) {
-        const [epoch] = await timedQuery<[number]>(client, BUMP_EPOCH_SQL, [this.opts.holder], this.opts.bumpTimeoutMs ?? 8000) ?? []
-        if (epoch === undefined) throw new Error('ingest_leader has no row: the migrations did not run')
-        if (this.closed) return
-        // Unless the session ended meanwhile (and the lock with it): then try again.
-        if (this.client === client) {
-          this.fence.hold(epoch)
-          this.current = { role: 'leader', epoch }
-          this.events?.onLeader(epoch)
-          this.schedule(() => this.check(), this.checkMs)
-          return
-        }
+      const { client, epoch } = await this.acquire()
+      if (this.closed) return
+      // Unless the session ended meanwhile (and the lock with it): then try again.
+      if (epoch !== undefined && this.client === client) {
+        this.lead(epoch)
+        return
       }
     } catch {
       // Unreachable database, or the bump did not go through: the session (and any lock it holds)
@@ -131,6 +149,32 @@ export class PostgresLeaderLock {
       this.drop()
     }
     this.schedule(() => this.attempt(), this.retryMs)
+  }
+
+  /**
+   * A single try, instead of start(), for a process that writes for a while and then ends (a
+   * copy): resolves to the term it now leads under, or, while another session holds the lock, to
+   * who that is as far as ingest_leader knows (the last holder to win it). A term once won is
+   * checked as a leader's, but once lost it is not tried for again: `onLost` tells, and writes
+   * stay refused. A database that cannot be reached rejects.
+   */
+  async tryOnce (onLost: (reason: Error) => void): Promise<LockAttempt> {
+    if (this.events !== undefined || this.closed) throw new Error('the leader lock is in use already')
+    this.retries = false
+    this.events = { onLeader: () => {}, onLost }
+    try {
+      const { client, epoch } = await this.acquire()
+      if (epoch === undefined) {
+        const [holder] = await timedQuery<[string | null]>(client, HOLDER_SQL, [], this.checkTimeoutMs) ?? []
+        return { role: 'standby', holder: holder ?? null }
+      }
+      if (this.closed || this.client !== client) throw new Error('the lock connection ended')
+      this.lead(epoch)
+      return { role: 'leader', epoch }
+    } catch (err) {
+      this.drop()
+      throw err
+    }
   }
 
   private async check (): Promise<void> {
@@ -159,7 +203,7 @@ export class PostgresLeaderLock {
     this.current = { role: 'standby' }
     this.drop()
     this.events?.onLost(reason)
-    this.schedule(() => this.attempt(), this.retryMs)
+    if (this.retries) this.schedule(() => this.attempt(), this.retryMs)
   }
 
   /** Stops trying, refuses the store's writes from now on and ends the lock's session (freeing the lock). */
