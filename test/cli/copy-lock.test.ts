@@ -97,6 +97,7 @@ t.test('while a copy holds the lock an ingest contender stands by, and leads onc
   t.teardown(() => target.close())
   const query = await sql(t, url)
   const lock = await lockCopyTarget(target, 'the target')
+  t.teardown(() => lock?.release())
   t.ok(lock, 'a PostgreSQL target is locked')
   const copyHolder = `copy ${hostname()}:${process.pid}`
   t.same(await query('SELECT epoch, holder FROM ingest_leader'), [[1, copyHolder]])
