@@ -2,21 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import fp from 'fastify-plugin'
 import { ErrorResponse, HealthResponse, ReadyResponse } from '../src/http/api-schemas.js'
 import { OPERATIONAL_ROUTE } from '../src/http/route-config.js'
-
-const PING_TIMEOUT_MS = 2000
+import { storeAnswers } from '../src/http/store-answers.js'
 
 /** Liveness for probes and the front end's health page, and readiness for load balancers. */
 const health: FastifyPluginAsyncTypebox = async (app) => {
-  const storeAnswers = async (): Promise<boolean> => {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS) })
-    try {
-      return await Promise.race([app.store.ping().then(() => true, () => false), timeout])
-    } finally {
-      clearTimeout(timer)
-    }
-  }
-
   const schema = {
     tags: ['health'],
     summary: 'Liveness: the store answers and live ingestion is not stale',
@@ -25,7 +14,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
   }
   for (const url of ['/healthz', '/api/healthz']) {
     app.get(url, { schema, config: OPERATIONAL_ROUTE }, async (_request, reply) => {
-      const duckdbOk = await storeAnswers()
+      const duckdbOk = await storeAnswers(app.store)
       const { live, issues, notices = [] } = app.ingest.health()
       const failing = duckdbOk ? issues : [{ issue: 'duckdb_unavailable' }, ...issues]
       // Notices (the exchange never reached yet) are told at once but fail nothing: the container
@@ -55,7 +44,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     if (app.isUnderPressure()) {
       return reply.code(503).header('retry-after', '5').send({ status: 'not_ready', reason: 'overloaded: the event loop lags' })
     }
-    if (!(await storeAnswers())) return reply.code(503).send({ status: 'not_ready', reason: 'the candle store does not answer' })
+    if (!(await storeAnswers(app.store))) return reply.code(503).send({ status: 'not_ready', reason: 'the candle store does not answer' })
     // While the bus is down this replica's /ws clients would get nothing: send them elsewhere.
     if (!app.liveBus.ready()) return reply.code(503).header('retry-after', '2').send({ status: 'not_ready', reason: 'the live bus is disconnected (Redis); reconnecting' })
     return { status: 'ready' }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import fp from 'fastify-plugin'
 import { StatsResponse } from '../src/http/api-schemas.js'
 import { OPERATIONAL_ROUTE } from '../src/http/route-config.js'
+import { storeAnswers } from '../src/http/store-answers.js'
 
 /** The original service's runtime metrics, plus the role, cache, ingestion, /ws and live bus counters. */
 const stats: FastifyPluginAsyncTypebox = async (app) => {
@@ -13,7 +14,7 @@ const stats: FastifyPluginAsyncTypebox = async (app) => {
       uptime_seconds: (Date.now() - app.startedAt) / 1000,
       role: app.config.ROLE,
       threads: app.config.THREADS,
-      backend_active: await app.store.ping().then(() => true, () => false),
+      backend_active: await storeAnswers(app.store),
       ...app.ingest.gauges(),
       routes: app.routeLatency.snapshot(),
       cache: app.marketData.cache.stats(),

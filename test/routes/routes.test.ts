@@ -49,6 +49,19 @@ t.test('health, readiness, version and stats', async (t) => {
   t.ok(stats.cache.bytes > 4096 && stats.cache.bytes < 2 * 4096, `the one body counts ${stats.cache.bytes as number} bytes`)
 })
 
+t.test('a store that never answers (a database cut off by the network) does not hang health, readiness or stats', async (t) => {
+  const store = await seededStore(t, ['BTCUSDT'], 1)
+  store.ping = async () => await new Promise<void>(() => {})
+  const app = await testApp(t, {}, { store })
+  const [health, ready, stats] = await Promise.all(['/healthz', '/readyz', '/stats'].map((url) => app.inject(url)))
+  t.equal(health!.statusCode, 503)
+  t.match(json(health!), { status: 'error', duckdb: 'error', details: [{ issue: 'duckdb_unavailable' }] })
+  t.equal(ready!.statusCode, 503)
+  t.match(json(ready!), { status: 'not_ready', reason: 'the candle store does not answer' })
+  t.equal(stats!.statusCode, 200)
+  t.match(json(stats!), { backend_active: false })
+})
+
 t.test('symbols and intervals', async (t) => {
   const store = await seededStore(t, ['BTCUSDT', 'ETHBTC'], 2)
   const app = await testApp(t, {}, { store })
