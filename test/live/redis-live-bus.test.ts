@@ -144,7 +144,7 @@ t.test('a publisher that lost messages tells every replica, which recovers them 
   const proxy = await TcpProxy.start(Number(new URL(url).port))
   t.teardown(() => proxy.close())
   const store = await memoryStore(t)
-  const a = newBus(t, proxy.url, prefix, store)
+  const a = newBus(t, proxy.via(url), prefix, store)
   const b = newBus(t, url, prefix, store)
   await connected(a, b)
   const got = collect(b)
@@ -172,7 +172,7 @@ t.test('a connection that stops answering is dropped, made again, and what was m
   t.teardown(() => proxy.close())
   const store = await memoryStore(t)
   const a = newBus(t, url, prefix, store)
-  const b = newBus(t, proxy.url, prefix, store, { heartbeatMs: 300 })
+  const b = newBus(t, proxy.via(url), prefix, store, { heartbeatMs: 300 })
   await connected(a, b)
   const got = collect(b)
   const closeMinute = async (i: number) => {
