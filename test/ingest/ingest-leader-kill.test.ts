@@ -4,61 +4,20 @@
 // equal to the simulator's truth. A trigger logs every write statement with the epoch it ran under
 // and the process that ran it: never two writers.
 import t from 'tap'
-import pg from 'pg'
 import { openPostgresStore } from '../../src/store/postgres/postgres-candle-store.js'
-import type { Teardown } from '../helpers.js'
-import { startScriptProcess } from '../service-process.js'
 import { postgresDatabase, postgresSkip } from '../services/postgres.js'
 import { redisService, redisSkip } from '../services/redis.js'
 import { MIN, NOW, expectTruth, startSim, stepMinutes, waitFor } from './ingest-helpers.js'
+import { SYMBOLS, startIngestProcess, stats, watchDatabase } from './leader-processes.js'
 
 const skip = postgresSkip() || redisSkip()
-const SYMBOLS = ['BTCUSDT', 'ETHUSDT']
-
-async function stats (port: number): Promise<{ leader?: number, leader_epoch?: number | null } | undefined> {
-  const res = await fetch(`http://127.0.0.1:${port}/stats`).catch(() => undefined)
-  return res?.ok === true ? await res.json() as { leader?: number } : undefined
-}
-
-/** Migrates the database and logs each write statement on candles with the epoch and the writer. */
-async function watchDatabase (t: Teardown, url: string) {
-  await (await openPostgresStore({ url, poolSize: 1 })).close()
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  t.teardown(() => client.end())
-  await client.query(`
-    CREATE TABLE write_log (epoch bigint, writer text, at timestamptz DEFAULT clock_timestamp());
-    CREATE FUNCTION log_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-      INSERT INTO write_log (epoch, writer) SELECT epoch, current_setting('application_name') FROM ingest_leader WHERE id = 1;
-      RETURN NULL;
-    END $$;
-    CREATE TRIGGER log_write AFTER INSERT OR UPDATE OR DELETE ON candles FOR EACH STATEMENT EXECUTE FUNCTION log_write()`)
-  return {
-    terms: async () => (await client.query<{ epoch: number, writer: string, first: Date, last: Date }>(
-      'SELECT epoch::int, writer, min(at) AS first, max(at) AS last FROM write_log GROUP BY epoch, writer ORDER BY min(at)')).rows,
-    /** Open time of the newest stored 1m candle when every symbol has the same one. */
-    newest: async () => {
-      const { rows } = await client.query<{ ts: number }>("SELECT max(ts)::float8 AS ts FROM candles WHERE interval = '1m' GROUP BY symbol")
-      return rows.length === SYMBOLS.length && rows.every((r) => r.ts === rows[0]!.ts) ? rows[0]!.ts : undefined
-    }
-  }
-}
 
 t.test('SIGKILL of the streaming leader: the standby leads within 10 s and the store equals the truth', { skip }, async (t) => {
   const url = await postgresDatabase(t)
   const { sim, clock } = await startSim(t)
   const db = await watchDatabase(t, url)
   const redis = await redisService()
-  const start = async (name: string) => {
-    const p = await startScriptProcess('src/server.ts', [
-      '--role', 'ingest', '--live=1', '--storage', 'postgres', '--database-url', `${url}?application_name=tv-api-${name}`,
-      '--bus', 'redis', '--redis-url', redis.url, '--redis-prefix', redis.prefix,
-      '--host', '127.0.0.1', '--port', '0', '--log-level', 'info', '--binance-rest-url', sim.restUrl, '--binance-ws-url', sim.wsUrl,
-      '--live-symbols', SYMBOLS.join(','), '--live-lookback', '2h'
-    ])
-    t.teardown(() => { p.child.kill('SIGKILL') })
-    return p
-  }
+  const start = async (name: string) => await startIngestProcess(t, name, url, redis, sim)
   const a = await start('a')
   await waitFor(async () => (await stats(a.port))?.leader === 1, 30_000, 'a leads')
   const b = await start('b')

@@ -1,7 +1,8 @@
 // The ingest leader lock of the PostgreSQL store, with two store instances on one database as two
 // ingest processes would have them: one leads and writes, the other waits and is refused; the
 // standby takes over when the leader closes or loses its lock session, and a write under an
-// epoch that was superseded is refused even when its process has not noticed yet.
+// epoch that was superseded is refused even when its process has not noticed yet, and a leader cut
+// off from the database by a partition stops writing and is replaced.
 import t from 'tap'
 import pg from 'pg'
 import { minuteCandles } from '../../src/exchange/simulator/price-model.js'
@@ -11,6 +12,7 @@ import { openPostgresStore } from '../../src/store/postgres/postgres-candle-stor
 import { FencedError } from '../../src/store/postgres/write-fence.js'
 import { MIN, T0, type Teardown } from '../helpers.js'
 import { waitFor } from '../ingest/ingest-helpers.js'
+import { TcpProxy } from '../live/tcp-proxy.js'
 import { postgresDatabase, postgresSkip } from '../services/postgres.js'
 
 const skip = postgresSkip()
@@ -131,6 +133,41 @@ t.test("a new leader's epoch bump waits for the old leader's write in flight, so
   await writer.query('COMMIT')
   await waitFor(() => b.led.length === 1, 10_000, 'b leads once the write committed')
   t.same(b.led, [2])
+})
+
+t.test('a leader partitioned from the database loses on its check, writes nothing more, and the standby leads', { skip }, async (t) => {
+  const url = await postgresDatabase(t)
+  const proxy = await TcpProxy.start(Number(new URL(url).port))
+  t.teardown(() => proxy.close())
+  const a = await contender(t, proxy.via(url), 'a', { ...FAST, checkTimeoutMs: 500 })
+  const b = await contender(t, url, 'b')
+  const query = await sql(t, url)
+  a.start()
+  await waitFor(() => a.led.length === 1, 10_000, 'a leads')
+  await a.store.upsertBatch(batch(T0, 5))
+  b.start()
+  // The server ends a's sessions 2 s in (its keepalives would, after a few seconds).
+  proxy.partition(2000)
+  // A write begun as the link goes: it hears nothing back, and never lands.
+  const inFlight = a.store.upsertBatch(batch(T0 + 5 * MIN, 5))
+  await waitFor(() => a.lost.length === 1, 10_000, 'a notices the silence')
+  t.match(a.lost[0], { message: /timeout/ }, 'the check timed out')
+  t.same(a.lock.state, { role: 'standby' })
+  await waitFor(() => b.led.length === 1, 10_000, 'b takes over once the server ended the sessions of a')
+  t.same(b.led, [2])
+  await b.store.upsertBatch(batch(T0 + 10 * MIN, 5))
+
+  proxy.resume()
+  await t.rejects(inFlight, /Connection terminated/, 'the write under way fails once the link heals')
+  await t.rejects(a.store.upsertBatch(batch(T0 + 5 * MIN, 5)), FencedError, 'and every later one is refused')
+  t.same(await query("SELECT ts FROM candles WHERE interval = '1m' AND ts >= $1 AND ts < $2", [T0 + 5 * MIN, T0 + 10 * MIN]), [],
+    'nothing of the write under way reached the store')
+  t.same(await query("SELECT count(*)::int FROM candles WHERE interval = '1m'"), [[10]])
+  // a tries again as a standby, through the healed link: b's lock stays b's.
+  await waitFor(async () => (await query("SELECT 1 FROM pg_stat_activity WHERE application_name = 'tv-api leader a' AND query LIKE '%pg_try_advisory_lock%'")).length > 0,
+    10_000, 'a to try for the lock again')
+  t.same(a.led, [1], 'the old leader stands by')
+  t.same(await query('SELECT epoch, holder FROM ingest_leader'), [[2, 'b']])
 })
 
 t.test('the failover session settings are taken by the server: a dead or cut-off session ends within seconds', { skip }, async (t) => {
