@@ -13,7 +13,7 @@ import { MINUTE_MS } from '../domain/intervals.js'
 import type { Exchange, KlineStream, SymbolMeta } from '../exchange/exchange.js'
 import type { LiveBus } from '../live/live-bus.js'
 import type { Log } from '../log.js'
-import type { CandleStore, TimeRange } from '../store/candle-store.js'
+import { isFenced, type CandleStore, type TimeRange } from '../store/candle-store.js'
 import { BatchWriter } from './batch-writer.js'
 import { CatchUpRounds } from './catch-up-rounds.js'
 import { ExchangeReach } from './exchange-reach.js'
@@ -102,7 +102,11 @@ export class LiveIngestor implements IngestStatus {
         publishPartial: (p) => {
           if (state.lastClosed === undefined || p.ts > state.lastClosed) this.opts.bus.publish({ type: 'candle', candle: p, final: false })
         },
-        onError: (err) => this.log.error({ symbol, err }, 'failed to store live candles')
+        onError: (err) => {
+          // A term that ended under this ingestor: not a failure, the new leader's catch-up stores them.
+          if (isFenced(err)) this.log.warn({ symbol, reason: err.message }, 'live candles not stored: this process no longer leads ingestion')
+          else this.log.error({ symbol, err }, 'failed to store live candles')
+        }
       })
     }
     return state

@@ -152,3 +152,20 @@ export interface CandleStore {
 export function storeClosedError (): Error {
   return new Error('candle store is closed')
 }
+
+/**
+ * A write refused because this process does not (or no longer) hold the store's write term (a
+ * PostgreSQL store shared by several processes, whose one ingest leader writes). Nothing of the
+ * write reached the store; whoever holds the term now stores the same data.
+ */
+export class FencedError extends Error {
+  readonly code = 'FENCED'
+  constructor (message: string) {
+    super(message)
+    this.name = 'FencedError'
+  }
+}
+
+export function isFenced (err: unknown): err is FencedError {
+  return err instanceof FencedError
+}

@@ -3,6 +3,7 @@ import t from 'tap'
 import type { SymbolLane } from '../../src/ingest/symbol-lane.js'
 import type { Log } from '../../src/log.js'
 import { minuteCandles } from '../../src/exchange/simulator/price-model.js'
+import { FencedError } from '../../src/store/candle-store.js'
 import { DuckDbCandleStore } from '../../src/store/duckdb/duckdb-candle-store.js'
 import { T0, tempDir } from '../helpers.js'
 import { MIN, startHarness, stepMinutes, waitFor } from './ingest-helpers.js'
@@ -63,4 +64,21 @@ t.test('closed candles held during a catch-up, then not storable at stop: the fa
   t.ok(failure !== undefined, `the failed write of held candles is logged (${JSON.stringify(lines.map((l) => l.msg))})`)
   t.ok(failure?.obj.err instanceof Error, 'with the error itself')
   t.match(String((failure?.obj.err as Error | undefined)?.stack), /No space left on device/, 'and its stack')
+})
+
+t.test('live candles refused because the term ended are a warning that says so, not a storage error', async (t) => {
+  const lines: Line[] = []
+  const h = await startHarness(t, { symbols: ['BTCUSDT'], lookbackMs: 60 * MIN, ingestor: { log: memoryLog(lines) } })
+  h.ingestor.start()
+  await waitFor(() => h.messages.some((m) => m.type === 'resync_done'), 30_000, 'the first catch-up')
+  await h.ingestor.idle()
+  // As a PostgreSQL store refuses every write once another process leads.
+  h.store.upsertBatch = async () => { throw new FencedError('write refused: this process is not the ingest leader') }
+  await waitFor(async () => {
+    await stepMinutes(h.clock, 1)
+    return lines.some((l) => l.level === 'warn' && /no longer leads/.test(l.msg ?? ''))
+  }, 30_000, 'the refused live write')
+  const refused = lines.find((l) => l.level === 'warn' && /no longer leads/.test(l.msg ?? ''))
+  t.match(refused?.obj, { symbol: 'BTCUSDT', reason: /not the ingest leader/ })
+  t.same(lines.filter((l) => l.level === 'error').map((l) => l.msg), [], 'nothing logged as an error')
 })

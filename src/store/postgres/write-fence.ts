@@ -4,21 +4,11 @@
 // which waits for every write already past the check and makes every later check fail: no two
 // processes ever write in the same moment, however late one of them learns it lost the lock.
 import type pg from 'pg'
+import { FencedError } from '../candle-store.js'
+
+export { FencedError, isFenced } from '../candle-store.js'
 
 export const CHECK_EPOCH_SQL = 'SELECT epoch FROM ingest_leader WHERE id = 1 FOR SHARE'
-
-/** A write refused because this process is not (or no longer) the ingest leader. */
-export class FencedError extends Error {
-  readonly code = 'FENCED'
-  constructor (message: string) {
-    super(message)
-    this.name = 'FencedError'
-  }
-}
-
-export function isFenced (err: unknown): err is FencedError {
-  return err instanceof FencedError
-}
 
 export class WriteFence {
   private epoch: number | undefined
