@@ -1,18 +1,23 @@
-// `tv-api backfill`: pages exchange history into the store; resumable and idempotent.
+// `tv-api backfill`: pages exchange history into the store; resumable and idempotent. A PostgreSQL
+// store is written under the ingest leader lock (writer-lock.ts).
 import { isoUtc } from '../domain/time.js'
 import { connectExchange } from '../exchange/connect.js'
 import { backfill } from '../ingest/backfill.js'
+import { maskPassword } from '../settings/parse-setting.js'
 import { openConfiguredStore } from '../store-settings.js'
 import { cliLog, formatDuration, progressReporter } from './cli-log.js'
 import { EXIT, STORE_SETTINGS, UsageError, type Command } from './command.js'
 import { checkListed, exchangeFailure } from './exchange-errors.js'
 import { parseEndOption, parseIntervalList, parseSymbolList, parseTimeOption } from './options.js'
+import { lockLost, lockStoreWriter, type StoreWriterLock } from './writer-lock.js'
 
 const DAY = 86_400_000
 
 export const backfillCommand: Command = {
   summary: 'page exchange history into the store (resumable, idempotent)',
-  usage: 'tv-api backfill [--symbols BTCUSDT,ETHUSDT] [--intervals 1m] [--from 2024-01-01] [--to now] [settings]',
+  usage: 'tv-api backfill [--symbols BTCUSDT,ETHUSDT] [--intervals 1m] [--from 2024-01-01] [--to now] [settings]\n\n' +
+    'A PostgreSQL store is written under the ingest leader lock: backfill is refused while an ingest leader writes there,\n' +
+    'and ingest processes stand by while it runs, taking over when it ends.',
   options: {
     SYMBOLS: { description: 'Comma list of symbols', default: 'LIVE_SYMBOLS' },
     INTERVALS: { description: 'Comma list of intervals; 1m feeds every roll-up, others are stored as Binance serves them', default: '1m' },
@@ -30,8 +35,18 @@ export const backfillCommand: Command = {
     if (config.STORAGE === 'memory') throw new UsageError('backfill with STORAGE=memory would be lost on exit; use --storage duck')
     const log = cliLog(config.LOG_LEVEL)
     const store = await openConfiguredStore(config)
-    // Only the symbols the exchange lists: the simulator answers others with -1121 as Binance does.
-    const connected = await connectExchange({ kind: config.EXCHANGE, restUrl: config.BINANCE_REST_URL, wsUrl: config.BINANCE_WS_URL, simulatorSpeed: config.SIMULATOR_SPEED, symbols: config.LIVE_SYMBOLS }, log)
+    const shown = maskPassword(config.DATABASE_URL)
+    let lock: StoreWriterLock | undefined
+    let connected: Awaited<ReturnType<typeof connectExchange>>
+    try {
+      lock = await lockStoreWriter('backfill', store, shown)
+      // Only the symbols the exchange lists: the simulator answers others with -1121 as Binance does.
+      connected = await connectExchange({ kind: config.EXCHANGE, restUrl: config.BINANCE_REST_URL, wsUrl: config.BINANCE_WS_URL, simulatorSpeed: config.SIMULATOR_SPEED, symbols: config.LIVE_SYMBOLS }, log)
+    } catch (err) {
+      await lock?.release()
+      await store.close()
+      throw err
+    }
     // Ctrl-C stops fetching; what was fetched is stored before the summary. A second one quits.
     const stop = new AbortController()
     const onSigint = () => {
@@ -77,6 +92,11 @@ export const backfillCommand: Command = {
       process.stdout.write(`backfill done: ${report.stored} candles stored, ${report.rejected} rejected in ${formatDuration(report.elapsedMs)} (${rate} candles/s)\n`)
       return EXIT.OK
     } catch (err) {
+      const lost = lock?.lostReason(err)
+      if (lost !== undefined) {
+        // Only what the store lacks is fetched: a second run goes on from what was stored.
+        throw lockLost('backfill', shown, lost, `${lock!.written()} candles were stored`, 'run the same command again to resume where it stopped')
+      }
       if (stop.signal.aborted) {
         process.stdout.write('backfill interrupted before any candle was fetched; run the same command again to start\n')
         return EXIT.INTERRUPTED
@@ -85,6 +105,8 @@ export const backfillCommand: Command = {
     } finally {
       process.off('SIGINT', onSigint)
       await connected.close()
+      // The lock before the store: ingest processes standing by take over as soon as the backfill ends.
+      await lock?.release()
       await store.close()
     }
   }

@@ -1,7 +1,7 @@
 // `tv-api copy --from SRC --to DST`: every stored candle from one store into another, each a
 // DuckDB file or a PostgreSQL URL. A progress line goes to stderr, the summary to stdout; Ctrl-C
 // stops between batches and a new run resumes from what the target holds. A PostgreSQL target is
-// written under the ingest leader lock (copy-lock.ts).
+// written under the ingest leader lock (writer-lock.ts).
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Config } from '../config.js'
@@ -13,7 +13,7 @@ import { firstLine, openPostgres } from '../store-settings.js'
 import { COPY_BATCH_ROWS, copyStore, type CopyProgress, type CopyReport } from '../store/store-copy.js'
 import { formatDuration } from './cli-log.js'
 import { CliError, EXIT, UsageError, type Command } from './command.js'
-import { lockCopyTarget, type CopyTargetLock } from './copy-lock.js'
+import { lockCopyTarget, lockLost, type StoreWriterLock } from './writer-lock.js'
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//i
 
@@ -115,7 +115,7 @@ export const copyCommand: Command = {
       process.stderr.write('\nstopping after the batch being written (Ctrl-C again to quit at once)\n')
     }
     process.on('SIGINT', onSigint)
-    let lock: CopyTargetLock | undefined
+    let lock: StoreWriterLock | undefined
     try {
       target = await openStore(to, config, false)
       lock = await lockCopyTarget(target, to.shown)
@@ -133,8 +133,7 @@ export const copyCommand: Command = {
         const lost = lock?.lostReason(err)
         if (lost === undefined) throw err
         progress.end()
-        throw new CliError(`copy stopped: the ingest leader lock of ${to.shown} was lost (${lost}), so the copy writes no more; ` +
-          `${count(copied)} candles were copied; run the same command again to continue where it stopped`, EXIT.STORAGE)
+        throw lockLost('copy', to.shown, lost, `${count(copied)} candles were copied`, 'run the same command again to continue where it stopped')
       }
       progress.end()
       const summary = `${count(report.copied)} of ${count(report.total)} candles copied in ${formatDuration(report.elapsedMs)} (${rate(report.copied / Math.max(0.001, report.elapsedMs / 1000))})`

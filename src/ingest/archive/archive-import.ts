@@ -36,6 +36,11 @@ export interface ImportOptions {
   store: CandleStore
   log: Log
   onFile?: (file: FileReport, index: number, total: number) => void
+  /**
+   * Whether a write error ends the whole import (rethrown) instead of failing the files being
+   * loaded, e.g. a store that refuses every write from now on.
+   */
+  ends?: (err: unknown) => boolean
 }
 
 function readHead (path: string): string {
@@ -93,12 +98,14 @@ export async function importArchives (paths: readonly string[], opts: ImportOpti
     try {
       await load(csvs)
       await opts.store.checkpoint()
-    } catch {
+    } catch (err) {
+      if (opts.ends?.(err) === true) throw err
       // One unreadable file fails the whole scan: load them one by one to find it.
       for (const c of csvs) {
         try {
           await load([c])
         } catch (err) {
+          if (opts.ends?.(err) === true) throw err
           c.file.error = (err as Error).message.split('\n')[0]
           // Reported once, by the caller, through the file's report.
           opts.log.debug({ path: c.file.path, err: c.file.error }, 'import of a file failed')

@@ -1,0 +1,159 @@
+// backfill, import and seed into PostgreSQL under the ingest leader lock, through the real command
+// line: refused, with the holder named and nothing written, while an ingest leader (or another
+// writing command) holds it; run and the lock left free for an ingest contender once they end; a
+// backfill whose lock session is cut off stopping with one line, then resumed by the same command.
+import { writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import pg from 'pg'
+import { EXIT } from '../../src/cli/command.js'
+import { lockStoreWriter } from '../../src/cli/writer-lock.js'
+import { minuteCandles } from '../../src/exchange/simulator/price-model.js'
+import type { LeaderLockOptions } from '../../src/store/postgres/leader-lock.js'
+import { openPostgresStore } from '../../src/store/postgres/postgres-candle-store.js'
+import { runEntry, type CliRun } from '../cli-process.js'
+import { DAY, MIN, T0, tempDir, type Teardown } from '../helpers.js'
+import { waitFor } from '../ingest/ingest-helpers.js'
+import { postgresDatabase, postgresSkip } from '../services/postgres.js'
+
+const skip = postgresSkip()
+const FAST: Partial<LeaderLockOptions> = { retryMs: 50, checkMs: 50, checkTimeoutMs: 5000 }
+
+/** An ingest process's part in the election, as the ingest plugin takes it. */
+async function contender (t: Teardown, url: string, holder: string) {
+  const store = await openPostgresStore({ url, poolSize: 2 })
+  const lock = await store.leaderLock({ holder, ...FAST })
+  const led: number[] = []
+  t.teardown(async () => {
+    await lock.close()
+    await store.close()
+  })
+  lock.start({ onLeader: (epoch) => led.push(epoch), onLost: () => {} })
+  return { store, lock, led }
+}
+
+async function sql (t: Teardown, url: string) {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  t.teardown(() => client.end())
+  return async (text: string, values: unknown[] = []) => (await client.query({ text, values, rowMode: 'array' })).rows
+}
+
+/** An archive file of the first `minutes` minutes of 2024-01-01, named as on data.binance.vision. */
+function archive (dir: string, minutes: number): string {
+  const file = join(dir, 'BTCUSDT-1m-2024-01-01.csv')
+  writeFileSync(file, minuteCandles('BTCUSDT', T0, T0 + minutes * MIN).map((c) =>
+    [c.ts, c.open, c.high, c.low, c.close, c.volume, c.ts + 59_999, 0, 1, 0, 0, 0].join(',')).join('\n') + '\n')
+  return file
+}
+
+/** The three commands, each writing 2024-01-01's BTCUSDT minutes into the store at `url`. */
+function commands (url: string, dir: string): Record<'backfill' | 'import' | 'seed', string[]> {
+  const store = ['--storage', 'postgres', '--database-url', url, '--log-level', 'warn']
+  return {
+    backfill: ['backfill', '--exchange', 'simulator', '--symbols', 'BTCUSDT', '--from', '2024-01-01', '--to', '2024-01-01', ...store],
+    import: ['import', archive(dir, 1440), ...store],
+    seed: ['seed', '--symbols', 'BTCUSDT', '--from', '2024-01-01', '--to', '2024-01-01', ...store]
+  }
+}
+
+const noStack = (r: CliRun) => !/^\s+at /m.test(r.stderr)
+
+t.test('refused while an ingest leader writes: one line naming the command and the leader, exit 4, nothing written', { skip }, async (t) => {
+  const url = await postgresDatabase(t)
+  const leader = await contender(t, url, 'ingest-host:1234')
+  await waitFor(() => leader.led.length === 1, 10_000, 'the ingest process leads')
+  const query = await sql(t, url)
+  for (const [name, args] of Object.entries(commands(url, tempDir(t)))) {
+    const r = await runEntry(args)
+    t.equal(r.status, EXIT.STORAGE, `${name}: exit 4`)
+    t.equal(r.stderr, `tv-api: ${name} refused: an ingest leader (ingest-host:1234) is writing to ${url}; ` +
+      `stop the ingest processes (they catch up on their own when they come back), then run ${name} again\n`, `${name}: the one line`)
+    t.equal(r.stdout, '', `${name}: nothing begun`)
+    t.same(await query('SELECT count(*)::int FROM candles'), [[0]], `${name}: nothing written`)
+  }
+  t.same(await query('SELECT epoch, holder FROM ingest_leader'), [[1, 'ingest-host:1234']], 'the leader keeps its term')
+  t.same(leader.lock.state, { role: 'leader', epoch: 1 })
+  t.same(await leader.store.upsertBatch(minuteCandles('BTCUSDT', T0, T0 + 5 * MIN)), { rows: 5, symbols: ['BTCUSDT'] }, 'and goes on writing')
+
+  // The password in DATABASE_URL is masked in the line.
+  const withPassword = new URL(url)
+  withPassword.password = 'secret'
+  const masked = await runEntry(['seed', '--storage', 'postgres', '--database-url', withPassword.toString()])
+  t.equal(masked.status, EXIT.STORAGE)
+  t.notMatch(masked.stderr, /secret/)
+  t.match(masked.stderr, /^tv-api: seed refused: an ingest leader \(ingest-host:1234\) is writing to postgres:\/\/[^:]+:\*\*\*@/)
+})
+
+t.test('refused while another writing command holds the lock: "let it finish"', { skip }, async (t) => {
+  const url = await postgresDatabase(t)
+  const store = await openPostgresStore({ url, poolSize: 2 })
+  t.teardown(() => store.close())
+  const lock = await lockStoreWriter('seed', store, 'the store')
+  t.teardown(() => lock?.release())
+  const query = await sql(t, url)
+  t.same(await query('SELECT holder FROM ingest_leader'), [[`seed ${hostname()}:${process.pid}`]], 'a command writes as "NAME host:pid"')
+  const r = await runEntry(commands(url, tempDir(t)).backfill)
+  t.equal(r.status, EXIT.STORAGE)
+  t.equal(r.stderr, `tv-api: backfill refused: another seed (${hostname()}:${process.pid}) is writing to ${url}; let it finish, then run backfill again\n`)
+  t.same(await query('SELECT count(*)::int FROM candles'), [[0]], 'nothing written')
+})
+
+t.test('without a contender each command writes under a term of its own and leaves the lock free', { skip }, async (t) => {
+  const url = await postgresDatabase(t)
+  const dir = tempDir(t)
+  const runs = commands(url, dir)
+  let epoch = 0
+  let query: Awaited<ReturnType<typeof sql>> | undefined
+  for (const name of ['seed', 'import', 'backfill'] as const) {
+    const r = await runEntry(runs[name])
+    t.equal(r.status, EXIT.OK, `${name}: ${r.stderr}`)
+    t.ok(noStack(r))
+    query ??= await sql(t, url)
+    const [[e, holder]] = await query('SELECT epoch::int, holder FROM ingest_leader') as [[number, string]]
+    t.ok(e > epoch, `${name} led under a new term (${e})`)
+    epoch = e
+    t.match(holder, new RegExp(`^${name} [^ ]+:\\d+$`), `${name}: its holder names it`)
+    await waitFor(async () => (await query("SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory'"))[0]![0] === 0, 10_000, `${name}: the lock freed once it ends`)
+    t.same(await query("SELECT count(*)::int FROM candles WHERE symbol = 'BTCUSDT' AND interval = '1m'"), [[1440]], `${name}: the day is stored`)
+  }
+  const ingest = await contender(t, url, 'ingest-after')
+  await waitFor(() => ingest.led.length === 1, 10_000, 'the ingest contender leads')
+  t.same(ingest.led, [epoch + 1])
+})
+
+t.test('a backfill whose lock session is cut off stops with one line, exit 4; the same command resumes it', { skip }, async (t) => {
+  const url = await postgresDatabase(t)
+  const query = await sql(t, url)
+  const args = ['backfill', '--exchange', 'simulator', '--symbols', 'BTCUSDT', '--from', '2023-01-01', '--to', '2023-04-30',
+    '--storage', 'postgres', '--database-url', url, '--log-level', 'warn']
+  const bars = 120 * DAY / MIN
+  let cut: Promise<unknown> | undefined
+  const r = await runEntry(args, {
+    onStdout: (out) => {
+      // Once some batch is stored, as a server ending a cut-off client's session would.
+      if (cut !== undefined || !/^backfill [\d.]+%/m.test(out)) return
+      cut = (async () => {
+        await waitFor(async () => ((await query('SELECT count(*)::int FROM candles'))[0]![0] as number) > 0, 30_000, 'a first batch stored')
+        await query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'tv-api leader backfill %'")
+      })()
+    }
+  })
+  await cut
+  t.equal(r.status, EXIT.STORAGE, r.stderr)
+  const line = new RegExp(`^tv-api: backfill stopped: the ingest leader lock of ${url.replace(/[.?]/g, '\\$&')} was lost \\(terminating connection due to administrator command\\), ` +
+    'so the backfill writes no more; (\\d+) candles were stored; run the same command again to resume where it stopped$', 'm')
+  t.match(r.stderr, line)
+  t.ok(noStack(r), 'no stack trace')
+  const stored = Number(line.exec(r.stderr)?.[1])
+  t.ok(stored > 0 && stored < bars, `stopped mid-way, after ${stored} candles`)
+  t.same(await query("SELECT count(*)::int FROM candles WHERE interval = '1m'"), [[stored]], 'every batch written is counted, none after the loss')
+  await waitFor(async () => (await query("SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory'"))[0]![0] === 0, 10_000, 'the lock freed')
+
+  const resumed = await runEntry(args)
+  t.equal(resumed.status, EXIT.OK, resumed.stderr)
+  t.match(resumed.stdout, `backfill done: ${bars - stored} candles stored`, 'only what was missing is fetched')
+  t.same(await query("SELECT count(*)::int FROM candles WHERE interval = '1m'"), [[bars]])
+  t.match(await query('SELECT epoch, holder FROM ingest_leader'), [[2, /^backfill /]], 'the second run led under a term of its own')
+})
