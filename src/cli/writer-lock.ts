@@ -17,6 +17,9 @@ import { CliError, EXIT } from './command.js'
 export const WRITER_COMMANDS = ['copy', 'backfill', 'import', 'seed'] as const
 export type WriterCommand = typeof WRITER_COMMANDS[number]
 
+/** How a service that ingests nothing shows while its retention deletes (plugins/app/maintenance.ts). */
+const RETENTION_HOLDER = 'retention '
+
 /** The holder a command writes as, beside the ingest leaders' bare host:pid. */
 export function writerHolder (command: WriterCommand): string {
   return `${command} ${hostname()}:${process.pid}`
@@ -42,6 +45,9 @@ function refusal (command: WriterCommand, holder: string | null, shown: string):
   const writer = holder === null ? undefined : WRITER_COMMANDS.find((c) => holder.startsWith(`${c} `))
   if (writer !== undefined) {
     return `${command} refused: another ${writer} (${holder!.slice(writer.length + 1)}) is writing to ${shown}; let it finish, then run ${command} again`
+  }
+  if (holder?.startsWith(RETENTION_HOLDER) === true) {
+    return `${command} refused: a service's retention run (${holder.slice(RETENTION_HOLDER.length)}) is deleting from ${shown}; let it finish, then run ${command} again`
   }
   const who = holder === null ? 'an ingest leader' : `an ingest leader (${holder})`
   return `${command} refused: ${who} is writing to ${shown}; ${ingestAdvice(command)}, then run ${command} again`

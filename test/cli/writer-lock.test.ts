@@ -104,13 +104,12 @@ t.test('without a contender each command writes under a term of its own and leav
   const url = await postgresDatabase(t)
   const dir = tempDir(t)
   const runs = commands(url, dir)
+  const query = await sql(t, url)
   let epoch = 0
-  let query: Awaited<ReturnType<typeof sql>> | undefined
   for (const name of ['seed', 'import', 'backfill'] as const) {
     const r = await runEntry(runs[name])
     t.equal(r.status, EXIT.OK, `${name}: ${r.stderr}`)
     t.ok(noStack(r))
-    query ??= await sql(t, url)
     const [[e, holder]] = await query('SELECT epoch::int, holder FROM ingest_leader') as [[number, string]]
     t.ok(e > epoch, `${name} led under a new term (${e})`)
     epoch = e
