@@ -172,6 +172,8 @@ export class BinanceRestClient {
       } catch (err) {
         failure = err as HttpFailure
       }
+      // Cut off by the close (e.g. the simulator stopping with it): no retry, and no warning of one.
+      if (this.abort.signal.aborted) throw new ExchangeUnavailableError('the exchange client was closed')
       const status = failure.response?.status
       const detail = failure.response === undefined ? networkReason(failure, this.policy.timeoutMs) : `HTTP ${status} ${describeBody(failure.response.data)}`
       if (failure.response !== undefined) this.noteWeight(failure.response.headers)
