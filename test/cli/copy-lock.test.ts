@@ -7,7 +7,6 @@ import { once } from 'node:events'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import pg from 'pg'
 import { EXIT } from '../../src/cli/command.js'
 import { lockCopyTarget } from '../../src/cli/writer-lock.js'
 import { seedStore } from '../../src/cli/seed.js'
@@ -15,38 +14,16 @@ import { INTERVALS } from '../../src/domain/intervals.js'
 import { minuteCandles } from '../../src/exchange/simulator/price-model.js'
 import type { CandleStore } from '../../src/store/candle-store.js'
 import { DuckDbCandleStore } from '../../src/store/duckdb/duckdb-candle-store.js'
-import type { LeaderLockOptions } from '../../src/store/postgres/leader-lock.js'
 import { openPostgresStore } from '../../src/store/postgres/postgres-candle-store.js'
 import { FencedError } from '../../src/store/postgres/write-fence.js'
 import { copyStore } from '../../src/store/store-copy.js'
+import { contender, sql } from './lock-contenders.js'
 import { runEntry } from '../cli-process.js'
-import { DAY, MIN, T0, tempDir, type Teardown } from '../helpers.js'
+import { DAY, MIN, T0, tempDir } from '../helpers.js'
 import { waitFor } from '../ingest/ingest-helpers.js'
 import { postgresDatabase, postgresSkip } from '../services/postgres.js'
 
 const skip = postgresSkip()
-const FAST: Partial<LeaderLockOptions> = { retryMs: 50, checkMs: 50, checkTimeoutMs: 5000 }
-
-/** An ingest process's part in the election, as the ingest plugin takes it. */
-async function contender (t: Teardown, url: string, holder: string) {
-  const store = await openPostgresStore({ url, poolSize: 2 })
-  const lock = await store.leaderLock({ holder, ...FAST })
-  const led: number[] = []
-  t.teardown(async () => {
-    await lock.close()
-    await store.close()
-  })
-  lock.start({ onLeader: (epoch) => led.push(epoch), onLost: () => {} })
-  return { store, lock, led }
-}
-
-async function sql (t: Teardown, url: string) {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  t.teardown(() => client.end())
-  return async (text: string, values: unknown[] = []) => (await client.query({ text, values, rowMode: 'array' })).rows
-}
-
 async function seeded (path: string, days: number): Promise<string> {
   const store = await DuckDbCandleStore.open({ path })
   await seedStore(store, { symbols: ['BTCUSDT', 'ETHUSDT'], from: T0, to: T0 + days * DAY })
