@@ -20,7 +20,7 @@ function unscaled (text: string): bigint {
 }
 
 /** A 128-bit integer to double as DuckDB does it: lower half plus upper half times 2^64. */
-function int128ToDouble (value: bigint): number {
+function wideIntegerAsDouble (value: bigint): number {
   const upper = value >> 64n
   const lower = value & (TWO_64 - 1n)
   if (upper === -1n) return -Number(TWO_64 - 1n - lower) - 1
@@ -31,5 +31,5 @@ function int128ToDouble (value: bigint): number {
 export function volumeDouble (text: string): number {
   const u = unscaled(text)
   if (u <= EXACT_LIMIT && u >= -EXACT_LIMIT) return Number(u) / SCALE_DOUBLE
-  return int128ToDouble(u / SCALE) + Number(u % SCALE) / SCALE_DOUBLE
+  return wideIntegerAsDouble(u / SCALE) + Number(u % SCALE) / SCALE_DOUBLE
 }
